@@ -1,0 +1,124 @@
+package mailmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SyncReport summarizes one run of [Manager.Sync].
+type SyncReport struct {
+	// Pages and Messages count what was handed to the host; Deleted counts
+	// deletions.
+	Pages, Messages, Deleted int
+	// Full reports a full sync (a first sync, or one after a reset).
+	Full bool
+	// Reset reports that the stored cursor had expired and the mailbox was
+	// synced again from its start.
+	Reset bool
+	// Elapsed is how long the run took.
+	Elapsed time.Duration
+}
+
+// Sync hands the account's changes since its last sync to fn, one page at
+// a time. The stored cursor advances only after fn returns nil for a page,
+// so a failure or a crash delivers that page again on the next run
+// (at-least-once; pages are idempotent by message ID). fn must not keep the
+// page after it returns.
+//
+// When the provider no longer knows the cursor, Sync starts a full sync and
+// marks every page of it with [Changes.Reset], so the host can drop
+// messages that the full sync does not deliver again. Within one call this
+// happens at most once.
+func (m *Manager) Sync(ctx context.Context, accountID string, opts SyncOptions,
+	fn func(context.Context, *Changes) error) (*SyncReport, error) {
+	start := m.now()
+	mb, err := m.Mailbox(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.store.Account(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("mailmanager: sync %s: %w", accountID, err)
+	}
+	log := m.log.With("account", accountID, "provider", s.Provider)
+	rep := &SyncReport{Full: s.Cursor == ""}
+
+	deliver := func(ctx context.Context, c *Changes) error {
+		c.Reset = c.Reset || rep.Reset
+		if err := fn(ctx, c); err != nil {
+			return fmt.Errorf("mailmanager: sync %s: host rejected page %d: %w", accountID, rep.Pages+1, err)
+		}
+		if err := m.store.UpdateCursor(ctx, accountID, c.Cursor); err != nil {
+			return fmt.Errorf("mailmanager: sync %s: save cursor: %w", accountID, err)
+		}
+		rep.Pages++
+		rep.Messages += len(c.Messages)
+		rep.Deleted += len(c.Deleted)
+		log.DebugContext(ctx, "sync page accepted",
+			"page", rep.Pages, "messages", len(c.Messages), "deleted", len(c.Deleted))
+		return nil
+	}
+
+	err = mb.Sync(ctx, s.Cursor, opts, deliver)
+	if errors.Is(err, ErrCursorExpired) && s.Cursor != "" {
+		log.WarnContext(ctx, "sync cursor expired; syncing the mailbox again in full")
+		rep.Reset, rep.Full = true, true
+		err = mb.Sync(ctx, "", opts, deliver)
+	}
+	rep.Elapsed = m.now().Sub(start)
+	if err != nil {
+		log.WarnContext(ctx, "sync failed", "pages", rep.Pages, "error", err.Error())
+		return rep, err
+	}
+	log.InfoContext(ctx, "sync done", "pages", rep.Pages, "messages", rep.Messages,
+		"deleted", rep.Deleted, "reset", rep.Reset, "elapsed", rep.Elapsed)
+	return rep, nil
+}
+
+// Send sends msg from the account's mailbox. msg.Mode and msg.Original
+// make it a reply or a forward; see also [Manager.Reply] and
+// [Manager.Forward].
+func (m *Manager) Send(ctx context.Context, accountID string, msg *Outgoing) (*Sent, error) {
+	mb, err := m.Mailbox(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	sent, err := mb.Send(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	m.log.InfoContext(ctx, "message sent", "account", accountID, "mode", int(msg.Mode))
+	return sent, nil
+}
+
+// Reply answers the message originalID in the same thread. With all, the
+// reply goes to every recipient of the original except the mailbox itself.
+// Empty recipients and subject in msg are derived from the original.
+func (m *Manager) Reply(ctx context.Context, accountID, originalID string, all bool, msg *Outgoing) (*Sent, error) {
+	c := *msg
+	c.Mode, c.Original = SendReply, originalID
+	if all {
+		c.Mode = SendReplyAll
+	}
+	return m.Send(ctx, accountID, &c)
+}
+
+// Forward forwards the message originalID with its attachments to the
+// recipients of msg.
+func (m *Manager) Forward(ctx context.Context, accountID, originalID string, msg *Outgoing) (*Sent, error) {
+	c := *msg
+	c.Mode, c.Original = SendForward, originalID
+	return m.Send(ctx, accountID, &c)
+}
+
+// Modify changes flags, labels or folders of messages in the account's
+// mailbox.
+func (m *Manager) Modify(ctx context.Context, accountID string, ids []string, mod Modification) error {
+	mb, err := m.Mailbox(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	return mb.Modify(ctx, ids, mod)
+}
