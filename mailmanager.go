@@ -157,10 +157,10 @@ func New(c Config) (*Manager, error) {
 		m.names = append(m.names, name)
 	}
 	if m.states, err = newSealer("oauth-state", c.Key, c.PreviousKeys); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mailmanager: config: %w", err)
 	}
 	if m.secrets, err = newSealer("stored-secret", c.Key, c.PreviousKeys); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mailmanager: config: %w", err)
 	}
 	return m, nil
 }

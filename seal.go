@@ -56,7 +56,7 @@ func newSealer(purpose string, current []byte, previous [][]byte) (*sealer, erro
 
 func deriveAEAD(purpose string, key []byte) (keyedAEAD, error) {
 	if len(key) < 32 {
-		return keyedAEAD{}, fmt.Errorf("mailmanager: key is %d bytes, want at least 32", len(key))
+		return keyedAEAD{}, fmt.Errorf("key is %d bytes, want at least 32", len(key))
 	}
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("mailmanager/v1/" + purpose))

@@ -138,10 +138,17 @@ func (m *Manager) oauthConfig(ctx context.Context, p Provider) (*oauth2.Config, 
 	if err != nil {
 		return nil, fmt.Errorf("mailmanager: provider %s: client secret: %w", p.Name(), err)
 	}
+	ep := p.Endpoint()
+	if ep.AuthStyle == oauth2.AuthStyleAutoDetect {
+		// Auto-detection sends a failed request twice (header, then
+		// parameters), which doubles every refused refresh. Google and
+		// Microsoft both take the credentials as parameters.
+		ep.AuthStyle = oauth2.AuthStyleInParams
+	}
 	return &oauth2.Config{
 		ClientID:     sc.ClientID,
 		ClientSecret: string(secret),
-		Endpoint:     p.Endpoint(),
+		Endpoint:     ep,
 		RedirectURL:  m.RedirectURI(p.Name()),
 		Scopes:       p.Scopes(),
 	}, nil

@@ -21,7 +21,8 @@ import (
 //     modify them, the store may not keep references to them.
 //   - [TokenStore.UpdateToken] is a compare-and-swap on the token version.
 //
-// mailtest.TestTokenStore checks an implementation against this contract.
+// storetest.TestTokenStore, in package mailtest/storetest, checks an
+// implementation against this contract.
 type TokenStore interface {
 	// CreateAccount stores a new account. It fails with [ErrConflict] if an
 	// account with the same ID, or the same user, provider and address,
