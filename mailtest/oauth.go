@@ -53,10 +53,10 @@ type OAuthServer struct {
 
 	consents  map[string]*pendingConsent
 	codes     map[string]*authCode
-	grants    map[string][]*grant // by address, oldest first
-	refresh   map[string]*grant   // refresh token to its grant
+	grants    map[string][]*oauthGrant // by address, oldest first
+	refresh   map[string]*oauthGrant   // refresh token to its grant
 	access    map[string]*issuedAccess
-	consented map[clientAddress]bool // Google-like consents given
+	consented map[clientAddress]bool // consents given, see decide
 	sweepAt   int
 	stats     OAuthStats
 }
@@ -98,21 +98,21 @@ func NewOAuthServer() *OAuthServer {
 		accessTTL: defaultAccessTTL,
 		consents:  make(map[string]*pendingConsent),
 		codes:     make(map[string]*authCode),
-		grants:    make(map[string][]*grant),
-		refresh:   make(map[string]*grant),
+		grants:    make(map[string][]*oauthGrant),
+		refresh:   make(map[string]*oauthGrant),
 		access:    make(map[string]*issuedAccess),
 		consented: make(map[clientAddress]bool),
-		sweepAt:   minSweep,
+		sweepAt:   oauthMinSweep,
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /google/o/oauth2/auth", s.handleAuthorize(flavorGoogle))
-	mux.HandleFunc("POST /google/o/oauth2/auth", s.handleConsent(flavorGoogle))
-	mux.HandleFunc("POST /google/token", s.handleToken(flavorGoogle))
+	mux.HandleFunc("GET /google/o/oauth2/auth", s.handleAuthorize(oauthGoogle))
+	mux.HandleFunc("POST /google/o/oauth2/auth", s.handleConsent(oauthGoogle))
+	mux.HandleFunc("POST /google/token", s.handleToken(oauthGoogle))
 	mux.HandleFunc("POST /google/revoke", s.handleRevoke)
 	const ms = "/microsoft/{tenant}/oauth2/v2.0"
-	mux.HandleFunc("GET "+ms+"/authorize", s.handleAuthorize(flavorMicrosoft))
-	mux.HandleFunc("POST "+ms+"/authorize", s.handleConsent(flavorMicrosoft))
-	mux.HandleFunc("POST "+ms+"/token", s.handleToken(flavorMicrosoft))
+	mux.HandleFunc("GET "+ms+"/authorize", s.handleAuthorize(oauthMicrosoft))
+	mux.HandleFunc("POST "+ms+"/authorize", s.handleConsent(oauthMicrosoft))
+	mux.HandleFunc("POST "+ms+"/token", s.handleToken(oauthMicrosoft))
 	mux.HandleFunc("GET /userinfo", s.handleUserinfo)
 	s.srv = httptest.NewServer(mux)
 	return s
@@ -176,7 +176,7 @@ func (s *OAuthServer) RegisterClient(id, secret string) {
 func (s *OAuthServer) SetDefaultAddress(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.address = normalizeAddress(addr)
+	s.address = oauthAddress(addr)
 }
 
 // SetDisplayName sets the name the userinfo endpoint gives for addr. By
@@ -184,7 +184,7 @@ func (s *OAuthServer) SetDefaultAddress(addr string) {
 func (s *OAuthServer) SetDisplayName(addr, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.names[normalizeAddress(addr)] = name
+	s.names[oauthAddress(addr)] = name
 }
 
 // DenyAddress makes the mailbox addr decline consent: an authorize request
@@ -193,7 +193,7 @@ func (s *OAuthServer) SetDisplayName(addr, name string) {
 func (s *OAuthServer) DenyAddress(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.denied[normalizeAddress(addr)] = true
+	s.denied[oauthAddress(addr)] = true
 }
 
 // SetInteractive turns the interactive consent page on or off. When on,
@@ -273,7 +273,7 @@ func (s *OAuthServer) Stats() OAuthStats {
 	return s.stats
 }
 
-// normalizeAddress trims and lower-cases a mailbox address.
-func normalizeAddress(addr string) string {
+// oauthAddress trims and lower-cases a mailbox address.
+func oauthAddress(addr string) string {
 	return strings.ToLower(strings.TrimSpace(addr))
 }

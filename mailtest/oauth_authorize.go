@@ -9,18 +9,18 @@ import (
 	"strings"
 )
 
-// maxFormBytes limits the body of form posts to the OAuthServer.
-const maxFormBytes = 64 << 10
+// oauthMaxForm limits the body of form posts to the OAuthServer.
+const oauthMaxForm = 64 << 10
 
-// pageError is an authorize request refused with an HTML error page.
-type pageError struct {
+// oauthPageError is an authorize request refused with an HTML error page.
+type oauthPageError struct {
 	code        string
 	description string
 }
 
 // handleAuthorize serves GET on an authorize endpoint: it validates the
 // request, then consents at once or shows the interactive page.
-func (s *OAuthServer) handleAuthorize(f flavor) http.HandlerFunc {
+func (s *OAuthServer) handleAuthorize(f oauthFlavor) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		req, perr := s.parseAuthorize(f, r.URL.Query())
 		if perr != nil {
@@ -33,7 +33,7 @@ func (s *OAuthServer) handleAuthorize(f flavor) http.HandlerFunc {
 		id := ""
 		if interactive {
 			s.sweepLocked()
-			id = randomString(18)
+			id = oauthRandom(18)
 			s.consents[id] = &pendingConsent{req: req, expires: s.clock().Add(consentTTL)}
 		}
 		s.mu.Unlock()
@@ -55,11 +55,11 @@ func (s *OAuthServer) handleAuthorize(f flavor) http.HandlerFunc {
 }
 
 // handleConsent serves the POST of the interactive consent page.
-func (s *OAuthServer) handleConsent(f flavor) http.HandlerFunc {
+func (s *OAuthServer) handleConsent(f oauthFlavor) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, oauthMaxForm)
 		if err := r.ParseForm(); err != nil {
-			s.renderError(w, f, &pageError{"invalid_request", "The form could not be read."})
+			s.renderError(w, f, &oauthPageError{"invalid_request", "The form could not be read."})
 			return
 		}
 		id := r.PostForm.Get("consent")
@@ -70,7 +70,7 @@ func (s *OAuthServer) handleConsent(f flavor) http.HandlerFunc {
 		stale := p == nil || p.req.flavor != f || !s.clock().Before(p.expires)
 		s.mu.Unlock()
 		if stale {
-			s.renderError(w, f, &pageError{"invalid_request",
+			s.renderError(w, f, &oauthPageError{"invalid_request",
 				"This sign-in request is unknown, answered or expired. Start again from the app."})
 			return
 		}
@@ -79,8 +79,8 @@ func (s *OAuthServer) handleConsent(f flavor) http.HandlerFunc {
 		case "deny":
 			s.deny(w, r, p.req)
 		case "allow":
-			addr := normalizeAddress(r.PostForm.Get("address"))
-			if !isMailbox(addr) {
+			addr := oauthAddress(r.PostForm.Get("address"))
+			if !isOAuthMailbox(addr) {
 				s.mu.Lock()
 				s.consents[id] = p
 				s.mu.Unlock()
@@ -95,7 +95,7 @@ func (s *OAuthServer) handleConsent(f flavor) http.HandlerFunc {
 			}
 			s.decide(w, r, p.req, addr)
 		default:
-			s.renderError(w, f, &pageError{"invalid_request", "Choose Allow or Deny."})
+			s.renderError(w, f, &oauthPageError{"invalid_request", "Choose Allow or Deny."})
 		}
 	}
 }
@@ -103,14 +103,14 @@ func (s *OAuthServer) handleConsent(f flavor) http.HandlerFunc {
 // parseAuthorize validates an authorize request the way the providers do
 // before they show any consent: every failure is an error page, not a
 // redirect.
-func (s *OAuthServer) parseAuthorize(f flavor, q url.Values) (*authRequest, *pageError) {
+func (s *OAuthServer) parseAuthorize(f oauthFlavor, q url.Values) (*authRequest, *oauthPageError) {
 	for k, v := range q {
 		if len(v) > 1 {
-			return nil, &pageError{"invalid_request", "Parameter " + k + " is repeated."}
+			return nil, &oauthPageError{"invalid_request", "Parameter " + k + " is repeated."}
 		}
 	}
-	missing := func(name string) *pageError {
-		return &pageError{"invalid_request", "Missing required parameter: " + name}
+	missing := func(name string) *oauthPageError {
+		return &oauthPageError{"invalid_request", "Missing required parameter: " + name}
 	}
 
 	clientID := q.Get("client_id")
@@ -121,22 +121,22 @@ func (s *OAuthServer) parseAuthorize(f flavor, q url.Values) (*authRequest, *pag
 	_, known := s.clients[clientID]
 	s.mu.Unlock()
 	if !known {
-		return nil, &pageError{"invalid_client", "The OAuth client was not found."}
+		return nil, &oauthPageError{"invalid_client", "The OAuth client was not found."}
 	}
 	redirect := q.Get("redirect_uri")
 	if redirect == "" {
 		return nil, missing("redirect_uri")
 	}
 	if !isRedirectURI(redirect) {
-		return nil, &pageError{"invalid_request",
+		return nil, &oauthPageError{"invalid_request",
 			"redirect_uri must be an absolute http or https URL without a fragment."}
 	}
 	if rt := q.Get("response_type"); rt != "code" {
-		return nil, &pageError{"unsupported_response_type",
+		return nil, &oauthPageError{"unsupported_response_type",
 			fmt.Sprintf("response_type must be code, not %q.", rt)}
 	}
 	if rm := q.Get("response_mode"); rm != "" && rm != "query" {
-		return nil, &pageError{"invalid_request", "Only response_mode=query is supported."}
+		return nil, &oauthPageError{"invalid_request", "Only response_mode=query is supported."}
 	}
 	scopes := strings.Fields(q.Get("scope"))
 	if len(scopes) == 0 {
@@ -151,10 +151,10 @@ func (s *OAuthServer) parseAuthorize(f flavor, q url.Values) (*authRequest, *pag
 		return nil, missing("code_challenge")
 	}
 	if q.Get("code_challenge_method") != "S256" {
-		return nil, &pageError{"invalid_request", "code_challenge_method must be S256."}
+		return nil, &oauthPageError{"invalid_request", "code_challenge_method must be S256."}
 	}
 	if !isPKCEValue(challenge) {
-		return nil, &pageError{"invalid_request", "code_challenge is malformed."}
+		return nil, &oauthPageError{"invalid_request", "code_challenge is malformed."}
 	}
 
 	req := &authRequest{
@@ -162,19 +162,20 @@ func (s *OAuthServer) parseAuthorize(f flavor, q url.Values) (*authRequest, *pag
 		clientID:    clientID,
 		redirectURI: redirect,
 		state:       state,
-		scopes:      slices.Compact(slices.Sorted(slices.Values(scopes))),
+		scopes:      uniqueScopes(scopes),
 		challenge:   challenge,
 	}
-	if hint := normalizeAddress(q.Get("login_hint")); isMailbox(hint) {
+	if hint := oauthAddress(q.Get("login_hint")); isOAuthMailbox(hint) {
 		req.loginHint = hint
 	}
-	if f == flavorGoogle {
+	if f == oauthGoogle {
 		switch at := q.Get("access_type"); at {
 		case "", "online":
 		case "offline":
 			req.offline = true
 		default:
-			return nil, &pageError{"invalid_request", fmt.Sprintf("Invalid access_type: %q.", at)}
+			return nil, &oauthPageError{"invalid_request",
+				fmt.Sprintf("Invalid access_type: %q.", at)}
 		}
 		req.consent = slices.Contains(strings.Fields(q.Get("prompt")), "consent")
 	}
@@ -199,7 +200,7 @@ func (s *OAuthServer) decide(w http.ResponseWriter, r *http.Request, req *authRe
 	}
 	key := clientAddress{req.clientID, address}
 	withRefresh := slices.Contains(req.scopes, "offline_access")
-	if req.flavor == flavorGoogle {
+	if req.flavor == oauthGoogle {
 		withRefresh = req.offline && (req.consent || !s.consented[key])
 	}
 	s.consented[key] = true
@@ -214,7 +215,7 @@ func (s *OAuthServer) decide(w http.ResponseWriter, r *http.Request, req *authRe
 	s.stats.Authorizations++
 	s.mu.Unlock()
 
-	redirectTo(w, r, req.redirectURI, url.Values{"code": {code}, "state": {req.state}})
+	oauthRedirect(w, r, req.redirectURI, url.Values{"code": {code}, "state": {req.state}})
 }
 
 // deny redirects with error=access_denied.
@@ -223,15 +224,15 @@ func (s *OAuthServer) deny(w http.ResponseWriter, r *http.Request, req *authRequ
 	s.stats.Denials++
 	s.mu.Unlock()
 	params := url.Values{"error": {"access_denied"}, "state": {req.state}}
-	if req.flavor == flavorMicrosoft {
+	if req.flavor == oauthMicrosoft {
 		params.Set("error_description",
 			"AADSTS65004: The user declined to consent to access the app.")
 	}
-	redirectTo(w, r, req.redirectURI, params)
+	oauthRedirect(w, r, req.redirectURI, params)
 }
 
-// redirectTo redirects to target with params added to its query.
-func redirectTo(w http.ResponseWriter, r *http.Request, target string, params url.Values) {
+// oauthRedirect redirects to target with params added to its query.
+func oauthRedirect(w http.ResponseWriter, r *http.Request, target string, params url.Values) {
 	u, err := url.Parse(target)
 	if err != nil {
 		http.Error(w, "mailtest: invalid redirect_uri", http.StatusInternalServerError)
@@ -272,8 +273,19 @@ func isPKCEValue(s string) bool {
 	return true
 }
 
-// isMailbox reports whether addr is a bare email address.
-func isMailbox(addr string) bool {
+// uniqueScopes returns scopes without repeats, in their first order.
+func uniqueScopes(scopes []string) []string {
+	var out []string
+	for _, sc := range scopes {
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// isOAuthMailbox reports whether addr is a bare email address.
+func isOAuthMailbox(addr string) bool {
 	a, err := mail.ParseAddress(addr)
 	return err == nil && a.Name == "" && a.Address == addr
 }

@@ -38,7 +38,7 @@ func (s *OAuthServer) renderConsent(w http.ResponseWriter, status int, v consent
 
 // renderError writes the page of a refused authorize request, with status
 // 400 and no redirect.
-func (s *OAuthServer) renderError(w http.ResponseWriter, f flavor, e *pageError) {
+func (s *OAuthServer) renderError(w http.ResponseWriter, f oauthFlavor, e *oauthPageError) {
 	s.renderPage(w, http.StatusBadRequest, "error", struct {
 		Title, Brand, Class, Code, Description string
 		Status                                 int
@@ -68,9 +68,17 @@ func (s *OAuthServer) renderPage(w http.ResponseWriter, status int, name string,
 	_, _ = w.Write(buf.Bytes())
 }
 
+// brand names the flavor on HTML pages.
+func (f oauthFlavor) brand() string {
+	if f == oauthMicrosoft {
+		return "Fake Microsoft"
+	}
+	return "Fake Google"
+}
+
 // class is the CSS class that colors a flavor's pages.
-func (f flavor) class() string {
-	if f == flavorMicrosoft {
+func (f oauthFlavor) class() string {
+	if f == oauthMicrosoft {
 		return "microsoft"
 	}
 	return "google"

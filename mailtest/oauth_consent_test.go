@@ -23,26 +23,26 @@ type consentPage struct {
 }
 
 var (
-	actionRE  = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
-	consentRE = regexp.MustCompile(`name="consent" value="([^"]+)"`)
+	consentActionRE = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+	consentIDRE     = regexp.MustCompile(`name="consent" value="([^"]+)"`)
 )
 
 // openConsent requests the consent page of cfg.
 func openConsent(t *testing.T, cfg *oauth2.Config, verifier string,
 	opts ...oauth2.AuthCodeOption) consentPage {
 	t.Helper()
-	state := "state-" + randomString(8)
+	state := "state-" + oauthRandom(8)
 	opts = append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}, opts...)
-	resp, err := stopAt(cfg.RedirectURL).Get(cfg.AuthCodeURL(state, opts...))
+	resp, err := stopAtRedirect(cfg.RedirectURL).Get(cfg.AuthCodeURL(state, opts...))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	p := consentPage{status: resp.StatusCode, body: string(b), state: state}
-	if m := actionRE.FindStringSubmatch(p.body); m != nil {
+	if m := consentActionRE.FindStringSubmatch(p.body); m != nil {
 		p.action = m[1]
 	}
-	if m := consentRE.FindStringSubmatch(p.body); m != nil {
+	if m := consentIDRE.FindStringSubmatch(p.body); m != nil {
 		p.id = m[1]
 	}
 	return p
@@ -52,19 +52,19 @@ func openConsent(t *testing.T, cfg *oauth2.Config, verifier string,
 // follow a redirect to the app.
 func answerConsent(t *testing.T, s *OAuthServer, action string, form url.Values) *http.Response {
 	t.Helper()
-	resp, err := stopAt(testRedirectURL).PostForm(s.URL()+action, form)
+	resp, err := stopAtRedirect(oauthTestRedirect).PostForm(s.URL()+action, form)
 	require.NoError(t, err)
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp
 }
 
 func TestOAuthServer_InteractivePageRenders(t *testing.T) {
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			s.SetInteractive(true)
 			s.SetDefaultAddress("Default.User@example.com")
-			cfg := testConfig(s, fc.microsoft)
+			cfg := oauthTestConfig(s, fc.microsoft)
 
 			page := openConsent(t, cfg, oauth2.GenerateVerifier())
 
@@ -74,7 +74,7 @@ func TestOAuthServer_InteractivePageRenders(t *testing.T) {
 			}
 			assert.Equal(t, http.StatusOK, page.status)
 			assert.Contains(t, page.body, "<title>Sign in - "+brand+"</title>")
-			assert.Contains(t, page.body, "<code>"+testClientID+"</code>")
+			assert.Contains(t, page.body, "<code>"+oauthTestClient+"</code>")
 			for _, sc := range cfg.Scopes {
 				assert.Contains(t, page.body, "<li><code>"+sc+"</code></li>")
 			}
@@ -93,7 +93,7 @@ func TestOAuthServer_InteractivePagePrefillsLoginHint(t *testing.T) {
 	s := newTestOAuthServer(t)
 	s.SetInteractive(true)
 
-	page := openConsent(t, testConfig(s, false), oauth2.GenerateVerifier(),
+	page := openConsent(t, oauthTestConfig(s, false), oauth2.GenerateVerifier(),
 		oauth2.SetAuthURLParam("login_hint", "hint@example.com"))
 
 	assert.Contains(t, page.body, `value="hint@example.com"`)
@@ -111,13 +111,13 @@ func TestOAuthServer_InteractiveConsent(t *testing.T) {
 		{"allow as typed address", "allow", " Bob@Example.com ", "", "bob@example.com"},
 		{"allow as declining address", "allow", "eve@example.com", "access_denied", ""},
 	}
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		for _, tt := range tests {
 			t.Run(fc.name+"/"+tt.name, func(t *testing.T) {
 				s := newTestOAuthServer(t)
 				s.SetInteractive(true)
 				s.DenyAddress("Eve@example.com")
-				cfg := testConfig(s, fc.microsoft)
+				cfg := oauthTestConfig(s, fc.microsoft)
 				verifier := oauth2.GenerateVerifier()
 				page := openConsent(t, cfg, verifier)
 				require.NotEmpty(t, page.id)
@@ -139,7 +139,8 @@ func TestOAuthServer_InteractiveConsent(t *testing.T) {
 					}
 					return
 				}
-				tok, err := cfg.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
+				tok, err := cfg.Exchange(t.Context(), q.Get("code"),
+					oauth2.VerifierOption(verifier))
 				require.NoError(t, err)
 				addr, ok := s.Authenticate(tok.AccessToken)
 				assert.True(t, ok)
@@ -184,7 +185,7 @@ func TestOAuthServer_InteractiveConsentRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			s.SetInteractive(true)
-			page := openConsent(t, testConfig(s, false), oauth2.GenerateVerifier())
+			page := openConsent(t, oauthTestConfig(s, false), oauth2.GenerateVerifier())
 			require.NotEmpty(t, page.id)
 
 			resp := tt.answer(t, s, page)
@@ -199,7 +200,7 @@ func TestOAuthServer_InteractiveConsentRefuses(t *testing.T) {
 func TestOAuthServer_InteractiveConsentAsksAgainForBadAddress(t *testing.T) {
 	s := newTestOAuthServer(t)
 	s.SetInteractive(true)
-	page := openConsent(t, testConfig(s, true), oauth2.GenerateVerifier())
+	page := openConsent(t, oauthTestConfig(s, true), oauth2.GenerateVerifier())
 	require.NotEmpty(t, page.id)
 
 	resp := answerConsent(t, s, page.action, url.Values{"consent": {page.id},
@@ -218,11 +219,11 @@ func TestOAuthServer_InteractiveConsentAsksAgainForBadAddress(t *testing.T) {
 func TestOAuthServer_DenyAddressAutoConsent(t *testing.T) {
 	s := newTestOAuthServer(t)
 	s.DenyAddress("eve@example.com")
-	cfg := testConfig(s, false)
+	cfg := oauthTestConfig(s, false)
 
-	denied := authorize(t, cfg, oauth2.GenerateVerifier(),
+	denied := oauthAuthorize(t, cfg, oauth2.GenerateVerifier(),
 		oauth2.SetAuthURLParam("login_hint", "EVE@example.com"))
-	allowed := authorize(t, cfg, oauth2.GenerateVerifier())
+	allowed := oauthAuthorize(t, cfg, oauth2.GenerateVerifier())
 
 	assert.Equal(t, "access_denied", denied.Get("error"))
 	assert.Empty(t, denied.Get("code"))

@@ -17,27 +17,27 @@ type tokenError struct {
 	basic  bool // the client sent Basic credentials: challenge it on 401
 }
 
-// invalidRequest is a malformed token request.
-func invalidRequest(desc string) *tokenError {
+// tokenInvalidRequest is a malformed token request.
+func tokenInvalidRequest(desc string) *tokenError {
 	return &tokenError{status: http.StatusBadRequest, code: "invalid_request", desc: desc,
 		aadsts: 9002313}
 }
 
-// missingParameter is a token request without a required parameter.
-func missingParameter(name string) *tokenError {
+// tokenMissingParameter is a token request without a required parameter.
+func tokenMissingParameter(name string) *tokenError {
 	return &tokenError{status: http.StatusBadRequest, code: "invalid_request",
 		desc: "The request body must contain the parameter " + name + ".", aadsts: 900144}
 }
 
-// invalidGrant refuses a code or refresh token.
-func invalidGrant(desc string, aadsts int) *tokenError {
+// tokenInvalidGrant refuses a code or refresh token.
+func tokenInvalidGrant(desc string, aadsts int) *tokenError {
 	return &tokenError{status: http.StatusBadRequest, code: "invalid_grant", desc: desc,
 		aadsts: aadsts}
 }
 
-// injectedError is the answer of a failure set by
+// tokenInjectedError is the answer of a failure set by
 // [OAuthServer.FailTokenRequests].
-func injectedError(status int) *tokenError {
+func tokenInjectedError(status int) *tokenError {
 	e := &tokenError{status: status, code: "server_error",
 		desc: "The service failed (failure injected by mailtest).", aadsts: 50000}
 	switch status {
@@ -54,15 +54,15 @@ func injectedError(status int) *tokenError {
 // writeTokenError writes e as the flavor's token endpoint does. The
 // Microsoft-like body adds error_codes, timestamp, trace_id and
 // correlation_id, and repeats them in error_description.
-func (s *OAuthServer) writeTokenError(w http.ResponseWriter, f flavor, e *tokenError) {
+func (s *OAuthServer) writeTokenError(w http.ResponseWriter, f oauthFlavor, e *tokenError) {
 	s.mu.Lock()
 	s.stats.TokenErrors++
 	now := s.clock()
 	s.mu.Unlock()
 
 	body := map[string]any{"error": e.code, "error_description": e.desc}
-	if f == flavorMicrosoft {
-		trace, correlation := newTraceID(), newTraceID()
+	if f == oauthMicrosoft {
+		trace, correlation := oauthTraceID(), oauthTraceID()
 		stamp := now.UTC().Format(time.DateTime + "Z")
 		body["error_description"] = fmt.Sprintf(
 			"AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
@@ -75,11 +75,11 @@ func (s *OAuthServer) writeTokenError(w http.ResponseWriter, f flavor, e *tokenE
 	if e.basic && e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="mailtest"`)
 	}
-	writeJSON(w, e.status, body)
+	writeOAuthJSON(w, e.status, body)
 }
 
-// writeJSON writes v as a JSON answer that caches must not keep.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeOAuthJSON writes v as a JSON answer that caches must not keep.
+func writeOAuthJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, "mailtest: answer failed to encode", http.StatusInternalServerError)
@@ -93,8 +93,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// newTraceID returns a random ID formatted like a GUID.
-func newTraceID() string {
-	r := randomBytes(16)
+// oauthTraceID returns a random ID formatted like a GUID.
+func oauthTraceID() string {
+	r := oauthRandomBytes(16)
 	return fmt.Sprintf("%x-%x-%x-%x-%x", r[0:4], r[4:6], r[6:8], r[8:10], r[10:16])
 }

@@ -11,44 +11,36 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// minSweep is the number of codes, consents and access tokens held below
+// oauthMinSweep is the number of codes, consents and access tokens held below
 // which expired ones are not swept.
-const minSweep = 1024
+const oauthMinSweep = 1024
 
-// flavor is the provider an endpoint of the OAuthServer imitates.
-type flavor int
+// oauthFlavor is the provider an endpoint of the OAuthServer imitates.
+type oauthFlavor int
 
 const (
-	flavorGoogle flavor = iota
-	flavorMicrosoft
+	oauthGoogle oauthFlavor = iota
+	oauthMicrosoft
 )
-
-// brand names the flavor on HTML pages.
-func (f flavor) brand() string {
-	if f == flavorMicrosoft {
-		return "Fake Microsoft"
-	}
-	return "Fake Google"
-}
 
 // newSecret returns a random token of the given kind ('c' code, 'a' access,
 // 'r' refresh) that looks like the flavor's own.
-func (f flavor) newSecret(kind byte) string {
+func (f oauthFlavor) newSecret(kind byte) string {
 	prefixes := map[byte][2]string{
 		'c': {"4/0", "0.A"},
 		'a': {"ya29.", "EwA"},
 		'r': {"1//0", "M.C"},
 	}
-	return prefixes[kind][f] + randomString(24)
+	return prefixes[kind][f] + oauthRandom(24)
 }
 
-// randomString returns n random bytes, base64url encoded.
-func randomString(n int) string {
-	return base64.RawURLEncoding.EncodeToString(randomBytes(n))
+// oauthRandom returns n random bytes, base64url encoded.
+func oauthRandom(n int) string {
+	return base64.RawURLEncoding.EncodeToString(oauthRandomBytes(n))
 }
 
-// randomBytes returns n random bytes.
-func randomBytes(n int) []byte {
+// oauthRandomBytes returns n random bytes.
+func oauthRandomBytes(n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return b
@@ -59,7 +51,7 @@ type clientAddress struct{ clientID, address string }
 
 // authRequest is a validated authorize request.
 type authRequest struct {
-	flavor      flavor
+	flavor      oauthFlavor
 	clientID    string
 	redirectURI string
 	state       string
@@ -86,10 +78,10 @@ type authCode struct {
 	expires     time.Time
 }
 
-// grant is what one consent produced: the scopes a client holds on a
+// oauthGrant is what one consent produced: the scopes a client holds on a
 // mailbox, and the refresh token that renews them, if one was issued.
-type grant struct {
-	flavor       flavor
+type oauthGrant struct {
+	flavor       oauthFlavor
 	clientID     string
 	address      string
 	scopes       []string
@@ -99,7 +91,7 @@ type grant struct {
 
 // issuedAccess is an issued access token.
 type issuedAccess struct {
-	grant   *grant
+	grant   *oauthGrant
 	expires time.Time
 }
 
@@ -110,11 +102,11 @@ type issuedAccess struct {
 // flow. It counts in no [OAuthStats] field.
 func (s *OAuthServer) Grant(clientID, address string, microsoft bool,
 	scopes ...string) (*oauth2.Token, error) {
-	f := flavorGoogle
+	f := oauthGoogle
 	if microsoft {
-		f = flavorMicrosoft
+		f = oauthMicrosoft
 	}
-	addr := normalizeAddress(address)
+	addr := oauthAddress(address)
 	if !strings.Contains(addr, "@") {
 		return nil, fmt.Errorf("mailtest: grant: address %q is not a mailbox", address)
 	}
@@ -141,7 +133,7 @@ func (s *OAuthServer) Grant(clientID, address string, microsoft bool,
 // stop authenticating and its codes die. A later consent creates a
 // new grant, which works.
 func (s *OAuthServer) Revoke(address string) {
-	addr := normalizeAddress(address)
+	addr := oauthAddress(address)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, g := range s.grants[addr] {
@@ -181,7 +173,7 @@ func (s *OAuthServer) Authenticate(accessToken string) (address string, ok bool)
 func (s *OAuthServer) RefreshToken(address string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	gs := s.grants[normalizeAddress(address)]
+	gs := s.grants[oauthAddress(address)]
 	for i := len(gs) - 1; i >= 0; i-- {
 		if g := gs[i]; !g.revoked && g.refreshToken != "" {
 			return g.refreshToken
@@ -191,9 +183,9 @@ func (s *OAuthServer) RefreshToken(address string) string {
 }
 
 // newGrantLocked records a new grant, with a refresh token if withRefresh.
-func (s *OAuthServer) newGrantLocked(f flavor, clientID, addr string, scopes []string,
-	withRefresh bool) *grant {
-	g := &grant{flavor: f, clientID: clientID, address: addr, scopes: slices.Clone(scopes)}
+func (s *OAuthServer) newGrantLocked(f oauthFlavor, clientID, addr string, scopes []string,
+	withRefresh bool) *oauthGrant {
+	g := &oauthGrant{flavor: f, clientID: clientID, address: addr, scopes: slices.Clone(scopes)}
 	if withRefresh {
 		g.refreshToken = f.newSecret('r')
 		s.refresh[g.refreshToken] = g
@@ -205,14 +197,14 @@ func (s *OAuthServer) newGrantLocked(f flavor, clientID, addr string, scopes []s
 // revokeGrantLocked revokes g. Its refresh token stays in s.refresh so that
 // a later use is answered as revoked rather than unknown. The client must
 // ask for consent again to get a refresh token.
-func (s *OAuthServer) revokeGrantLocked(g *grant) {
+func (s *OAuthServer) revokeGrantLocked(g *oauthGrant) {
 	g.revoked = true
 	delete(s.consented, clientAddress{g.clientID, g.address})
 }
 
 // issueAccessLocked issues an access token for g and returns it with its
 // lifetime.
-func (s *OAuthServer) issueAccessLocked(g *grant) (string, time.Duration) {
+func (s *OAuthServer) issueAccessLocked(g *oauthGrant) (string, time.Duration) {
 	s.sweepLocked()
 	tok := g.flavor.newSecret('a')
 	s.access[tok] = &issuedAccess{grant: g, expires: s.clock().Add(s.accessTTL)}
@@ -242,7 +234,7 @@ func (s *OAuthServer) sweepLocked() {
 			delete(s.consents, id)
 		}
 	}
-	s.sweepAt = max(minSweep, 2*(len(s.access)+len(s.codes)+len(s.consents)))
+	s.sweepAt = max(oauthMinSweep, 2*(len(s.access)+len(s.codes)+len(s.consents)))
 }
 
 // expiresIn returns d in whole seconds, rounded up, as expires_in.

@@ -15,14 +15,14 @@ import (
 )
 
 func TestOAuthServer_RefreshWithoutRotationKeepsToken(t *testing.T) {
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, fc.microsoft)
-			first := connect(t, cfg, offlineOptions(fc.microsoft)...)
+			cfg := oauthTestConfig(s, fc.microsoft)
+			first := oauthConnect(t, cfg, oauthOfflineOptions(fc.microsoft)...)
 
 			for i := range 2 {
-				tok, err := refreshWith(t, cfg, first.RefreshToken)
+				tok, err := oauthRefresh(t, cfg, first.RefreshToken)
 				require.NoError(t, err, "refresh %d", i)
 				assert.Nil(t, tok.Extra("refresh_token"), "the answer has no refresh_token")
 				assert.NotEqual(t, first.AccessToken, tok.AccessToken)
@@ -37,26 +37,26 @@ func TestOAuthServer_RefreshWithoutRotationKeepsToken(t *testing.T) {
 }
 
 func TestOAuthServer_RefreshRotates(t *testing.T) {
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			s.SetRotation(true)
-			cfg := testConfig(s, fc.microsoft)
-			first := connect(t, cfg, offlineOptions(fc.microsoft)...)
+			cfg := oauthTestConfig(s, fc.microsoft)
+			first := oauthConnect(t, cfg, oauthOfflineOptions(fc.microsoft)...)
 
-			second, err := refreshWith(t, cfg, first.RefreshToken)
+			second, err := oauthRefresh(t, cfg, first.RefreshToken)
 			require.NoError(t, err)
 			rotated, _ := second.Extra("refresh_token").(string)
 			require.NotEmpty(t, rotated)
 			assert.NotEqual(t, first.RefreshToken, rotated)
 			assert.Equal(t, rotated, s.RefreshToken("user@example.com"))
 
-			_, err = refreshWith(t, cfg, first.RefreshToken)
-			re := retrieveError(t, err)
+			_, err = oauthRefresh(t, cfg, first.RefreshToken)
+			re := oauthRetrieveError(t, err)
 			assert.Equal(t, "invalid_grant", re.ErrorCode)
-			assertErrorBody(t, re, fc.microsoft)
+			assertOAuthErrorBody(t, re, fc.microsoft)
 
-			_, err = refreshWith(t, cfg, rotated)
+			_, err = oauthRefresh(t, cfg, rotated)
 			assert.NoError(t, err)
 			assert.Equal(t, 2, s.Stats().Refreshes)
 		})
@@ -79,37 +79,37 @@ func TestOAuthServer_RevokeKillsGrant(t *testing.T) {
 			}},
 		{name: "endpoint with refresh token", endpoint: true,
 			revoke: func(t *testing.T, s *OAuthServer, tok *oauth2.Token) {
-				assert.Equal(t, http.StatusOK, postRevoke(t, s, tok.RefreshToken))
+				assert.Equal(t, http.StatusOK, postOAuthRevoke(t, s, tok.RefreshToken))
 			}},
 		{name: "endpoint with access token", endpoint: true,
 			revoke: func(t *testing.T, s *OAuthServer, tok *oauth2.Token) {
-				assert.Equal(t, http.StatusOK, postRevoke(t, s, tok.AccessToken))
+				assert.Equal(t, http.StatusOK, postOAuthRevoke(t, s, tok.AccessToken))
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, tt.microsoft)
-			tok := connect(t, cfg, offlineOptions(tt.microsoft)...)
+			cfg := oauthTestConfig(s, tt.microsoft)
+			tok := oauthConnect(t, cfg, oauthOfflineOptions(tt.microsoft)...)
 			pendingVerifier := oauth2.GenerateVerifier()
-			pending := authorize(t, cfg, pendingVerifier).Get("code")
+			pending := oauthAuthorize(t, cfg, pendingVerifier).Get("code")
 
 			tt.revoke(t, s, tok)
 
-			_, err := refreshWith(t, cfg, tok.RefreshToken)
-			re := retrieveError(t, err)
+			_, err := oauthRefresh(t, cfg, tok.RefreshToken)
+			re := oauthRetrieveError(t, err)
 			assert.Equal(t, "invalid_grant", re.ErrorCode)
-			assertErrorBody(t, re, tt.microsoft)
+			assertOAuthErrorBody(t, re, tt.microsoft)
 			_, ok := s.Authenticate(tok.AccessToken)
 			assert.False(t, ok)
 			assert.Empty(t, s.RefreshToken("user@example.com"))
 			if tt.endpoint {
 				assert.Equal(t, 1, s.Stats().Revocations)
-				assert.Equal(t, http.StatusBadRequest, postRevoke(t, s, tok.RefreshToken),
+				assert.Equal(t, http.StatusBadRequest, postOAuthRevoke(t, s, tok.RefreshToken),
 					"a revoked token cannot be revoked again")
 			} else {
 				_, err = cfg.Exchange(t.Context(), pending, oauth2.VerifierOption(pendingVerifier))
-				assert.Equal(t, "invalid_grant", retrieveError(t, err).ErrorCode,
+				assert.Equal(t, "invalid_grant", oauthRetrieveError(t, err).ErrorCode,
 					"codes die with the grant")
 			}
 
@@ -118,9 +118,9 @@ func TestOAuthServer_RevokeKillsGrant(t *testing.T) {
 			if !tt.microsoft {
 				opts = append(opts, oauth2.AccessTypeOffline)
 			}
-			again := connect(t, cfg, opts...)
+			again := oauthConnect(t, cfg, opts...)
 			assert.NotEmpty(t, again.RefreshToken)
-			_, err = refreshWith(t, cfg, again.RefreshToken)
+			_, err = oauthRefresh(t, cfg, again.RefreshToken)
 			assert.NoError(t, err)
 		})
 	}
@@ -128,7 +128,7 @@ func TestOAuthServer_RevokeKillsGrant(t *testing.T) {
 
 func TestOAuthServer_RevokeEndpointRejects(t *testing.T) {
 	s := newTestOAuthServer(t)
-	ms := connect(t, testConfig(s, true))
+	ms := oauthConnect(t, oauthTestConfig(s, true))
 	tests := []struct {
 		name  string
 		token string
@@ -139,7 +139,7 @@ func TestOAuthServer_RevokeEndpointRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, http.StatusBadRequest, postRevoke(t, s, tt.token))
+			assert.Equal(t, http.StatusBadRequest, postOAuthRevoke(t, s, tt.token))
 		})
 	}
 	assert.Zero(t, s.Stats().Revocations)
@@ -147,14 +147,14 @@ func TestOAuthServer_RevokeEndpointRejects(t *testing.T) {
 	assert.True(t, ok)
 }
 
-// postRevoke posts token to the revoke endpoint and returns the status.
-func postRevoke(t *testing.T, s *OAuthServer, token string) int {
+// postOAuthRevoke posts token to the revoke endpoint and returns the status.
+func postOAuthRevoke(t *testing.T, s *OAuthServer, token string) int {
 	t.Helper()
 	resp, err := http.PostForm(s.GoogleRevokeURL(), url.Values{"token": {token}})
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		assert.Equal(t, "invalid_token", decodeJSON(t, resp)["error"])
+		assert.Equal(t, "invalid_token", decodeOAuthJSON(t, resp)["error"])
 	}
 	return resp.StatusCode
 }
@@ -170,22 +170,22 @@ func TestOAuthServer_FailTokenRequests(t *testing.T) {
 		{http.StatusUnauthorized, "invalid_client"},
 		{http.StatusBadRequest, "invalid_request"},
 	}
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		for _, tt := range tests {
 			t.Run(fc.name+"/"+http.StatusText(tt.status), func(t *testing.T) {
 				s := newTestOAuthServer(t)
-				cfg := testConfig(s, fc.microsoft)
+				cfg := oauthTestConfig(s, fc.microsoft)
 				cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 				verifier := oauth2.GenerateVerifier()
-				code := authorize(t, cfg, verifier).Get("code")
+				code := oauthAuthorize(t, cfg, verifier).Get("code")
 				s.FailTokenRequests(2, tt.status)
 
 				for range 2 {
 					_, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
-					re := retrieveError(t, err)
+					re := oauthRetrieveError(t, err)
 					assert.Equal(t, tt.status, re.Response.StatusCode)
 					assert.Equal(t, tt.wantCode, re.ErrorCode)
-					assertErrorBody(t, re, fc.microsoft)
+					assertOAuthErrorBody(t, re, fc.microsoft)
 				}
 				_, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
 				assert.NoError(t, err, "failures are used up and the code survived them")
@@ -202,9 +202,9 @@ func TestOAuthServer_FailTokenRequestsWithAutoDetect(t *testing.T) {
 	// x/oauth2 retries a failed request once with the other client auth
 	// style until a style has worked, so one failure is not enough.
 	s := newTestOAuthServer(t)
-	cfg := testConfig(s, false)
+	cfg := oauthTestConfig(s, false)
 	verifier := oauth2.GenerateVerifier()
-	code := authorize(t, cfg, verifier).Get("code")
+	code := oauthAuthorize(t, cfg, verifier).Get("code")
 	s.FailTokenRequests(1, http.StatusServiceUnavailable)
 
 	_, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
@@ -215,22 +215,22 @@ func TestOAuthServer_FailTokenRequestsWithAutoDetect(t *testing.T) {
 
 func TestOAuthServer_FailTokenRequestsCancel(t *testing.T) {
 	s := newTestOAuthServer(t)
-	cfg := testConfig(s, false)
+	cfg := oauthTestConfig(s, false)
 	s.FailTokenRequests(5, http.StatusInternalServerError)
 	s.FailTokenRequests(0, 0)
 
-	connect(t, cfg)
+	oauthConnect(t, cfg)
 
 	assert.Zero(t, s.Stats().TokenErrors)
 }
 
 func TestOAuthServer_LatencyDelaysTokenAnswers(t *testing.T) {
 	s := newTestOAuthServer(t)
-	cfg := testConfig(s, true)
+	cfg := oauthTestConfig(s, true)
 	const latency = 50 * time.Millisecond
 	s.SetLatency(latency)
 	verifier := oauth2.GenerateVerifier()
-	code := authorize(t, cfg, verifier).Get("code")
+	code := oauthAuthorize(t, cfg, verifier).Get("code")
 
 	start := time.Now()
 	_, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
@@ -241,11 +241,11 @@ func TestOAuthServer_LatencyDelaysTokenAnswers(t *testing.T) {
 
 func TestOAuthServer_CloseEndsHeldRequests(t *testing.T) {
 	s := NewOAuthServer()
-	s.RegisterClient(testClientID, testClientSecret)
-	cfg := testConfig(s, false)
+	s.RegisterClient(oauthTestClient, oauthTestSecret)
+	cfg := oauthTestConfig(s, false)
 	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 	verifier := oauth2.GenerateVerifier()
-	code := authorize(t, cfg, verifier).Get("code")
+	code := oauthAuthorize(t, cfg, verifier).Get("code")
 	s.SetLatency(time.Hour)
 
 	done := make(chan error, 1)
@@ -259,14 +259,14 @@ func TestOAuthServer_CloseEndsHeldRequests(t *testing.T) {
 
 	err := <-done
 	require.Error(t, err)
-	assert.Equal(t, http.StatusServiceUnavailable, retrieveError(t, err).Response.StatusCode)
+	assert.Equal(t, http.StatusServiceUnavailable, oauthRetrieveError(t, err).Response.StatusCode)
 }
 
 func TestOAuthServer_AccessTokenExpiry(t *testing.T) {
 	s := newTestOAuthServer(t)
-	cfg := testConfig(s, false)
+	cfg := oauthTestConfig(s, false)
 	s.SetAccessTTL(90 * time.Second)
-	tok := connect(t, cfg, offlineOptions(false)...)
+	tok := oauthConnect(t, cfg, oauthOfflineOptions(false)...)
 	require.Equal(t, int64(90), tok.ExpiresIn)
 	now := time.Now()
 
@@ -279,25 +279,25 @@ func TestOAuthServer_AccessTokenExpiry(t *testing.T) {
 
 	s.SetClock(nil)
 	s.SetAccessTTL(1500 * time.Millisecond)
-	fresh, err := refreshWith(t, cfg, tok.RefreshToken)
+	fresh, err := oauthRefresh(t, cfg, tok.RefreshToken)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), fresh.ExpiresIn, "expires_in is rounded up")
 	s.SetAccessTTL(0)
-	fresh, err = refreshWith(t, cfg, tok.RefreshToken)
+	fresh, err = oauthRefresh(t, cfg, tok.RefreshToken)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3600), fresh.ExpiresIn, "zero restores the default")
 }
 
 func TestOAuthServer_ExpireAccessTokens(t *testing.T) {
 	s := newTestOAuthServer(t)
-	cfg := testConfig(s, true)
-	tok := connect(t, cfg)
+	cfg := oauthTestConfig(s, true)
+	tok := oauthConnect(t, cfg)
 
 	s.ExpireAccessTokens()
 
 	_, ok := s.Authenticate(tok.AccessToken)
 	assert.False(t, ok)
-	fresh, err := refreshWith(t, cfg, tok.RefreshToken)
+	fresh, err := oauthRefresh(t, cfg, tok.RefreshToken)
 	require.NoError(t, err, "refresh tokens survive")
 	_, ok = s.Authenticate(fresh.AccessToken)
 	assert.True(t, ok)
@@ -317,15 +317,15 @@ func TestOAuthServer_ConcurrentRefreshes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			s.SetRotation(tt.rotation)
-			cfg := testConfig(s, false)
-			rt := connect(t, cfg, offlineOptions(false)...).RefreshToken
+			cfg := oauthTestConfig(s, false)
+			rt := oauthConnect(t, cfg, oauthOfflineOptions(false)...).RefreshToken
 
 			var mu sync.Mutex
 			var access, rotated []string
 			var wg sync.WaitGroup
 			for range n {
 				wg.Go(func() {
-					tok, err := refreshWith(t, cfg, rt)
+					tok, err := oauthRefresh(t, cfg, rt)
 					if err != nil {
 						var re *oauth2.RetrieveError
 						if assert.ErrorAs(t, err, &re) {
@@ -365,7 +365,7 @@ func TestOAuthServer_ConcurrentRefreshes(t *testing.T) {
 func TestOAuthServer_TokenEndpointRejects(t *testing.T) {
 	s := newTestOAuthServer(t)
 	s.RegisterClient("app-2", "secret-2")
-	google := connect(t, testConfig(s, false), offlineOptions(false)...)
+	google := oauthConnect(t, oauthTestConfig(s, false), oauthOfflineOptions(false)...)
 	refresh := func(kv ...string) url.Values {
 		form := url.Values{"grant_type": {"refresh_token"}}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -382,27 +382,27 @@ func TestOAuthServer_TokenEndpointRejects(t *testing.T) {
 		wantCode   string
 	}{
 		{"unsupported grant_type", false, url.Values{"grant_type": {"password"}},
-			testClientSecret, 400, "unsupported_grant_type"},
-		{"missing grant_type", true, url.Values{}, testClientSecret, 400, "invalid_request"},
+			oauthTestSecret, 400, "unsupported_grant_type"},
+		{"missing grant_type", true, url.Values{}, oauthTestSecret, 400, "invalid_request"},
 		{"missing client_id", false, refresh(), "", 400, "invalid_request"},
-		{"two client auth methods", false, refresh("client_secret", testClientSecret),
-			testClientSecret, 400, "invalid_request"},
-		{"missing refresh_token", true, refresh(), testClientSecret, 400, "invalid_request"},
+		{"two client auth methods", false, refresh("client_secret", oauthTestSecret),
+			oauthTestSecret, 400, "invalid_request"},
+		{"missing refresh_token", true, refresh(), oauthTestSecret, 400, "invalid_request"},
 		{"refresh token of another client", false, refresh("refresh_token",
 			google.RefreshToken, "client_id", "app-2", "client_secret", "secret-2"), "",
 			400, "invalid_grant"},
 		{"refresh token of the other flavor", true,
-			refresh("refresh_token", google.RefreshToken), testClientSecret,
+			refresh("refresh_token", google.RefreshToken), oauthTestSecret,
 			400, "invalid_grant"},
 		{"scope beyond the grant", false, refresh("refresh_token", google.RefreshToken,
-			"scope", "email Mail.Send"), testClientSecret, 400, "invalid_scope"},
+			"scope", "email Mail.Send"), oauthTestSecret, 400, "invalid_scope"},
 		{"repeated parameter", false, url.Values{"grant_type": {"refresh_token"},
-			"refresh_token": {google.RefreshToken, google.RefreshToken}}, testClientSecret,
+			"refresh_token": {google.RefreshToken, google.RefreshToken}}, oauthTestSecret,
 			400, "invalid_request"},
 		{"wrong secret in header", false, refresh("refresh_token", google.RefreshToken),
 			"not-the-secret", 401, "invalid_client"},
 		{"client_id disagrees with header", true, refresh("refresh_token",
-			google.RefreshToken, "client_id", "app-2"), testClientSecret, 401, "invalid_client"},
+			google.RefreshToken, "client_id", "app-2"), oauthTestSecret, 401, "invalid_client"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -410,9 +410,9 @@ func TestOAuthServer_TokenEndpointRejects(t *testing.T) {
 			if tt.microsoft {
 				endpoint = s.MicrosoftEndpoint("")
 			}
-			resp := postToken(t, endpoint.TokenURL, tt.form, tt.basic)
+			resp := postOAuthToken(t, endpoint.TokenURL, tt.form, tt.basic)
 			defer resp.Body.Close()
-			body := decodeJSON(t, resp)
+			body := decodeOAuthJSON(t, resp)
 
 			assert.Equal(t, tt.wantStatus, resp.StatusCode)
 			assert.Equal(t, tt.wantCode, body["error"])
@@ -428,13 +428,13 @@ func TestOAuthServer_TokenEndpointRejects(t *testing.T) {
 
 func TestOAuthServer_TokenEndpointNarrowsScope(t *testing.T) {
 	s := newTestOAuthServer(t)
-	tok := connect(t, testConfig(s, false), offlineOptions(false)...)
+	tok := oauthConnect(t, oauthTestConfig(s, false), oauthOfflineOptions(false)...)
 
-	resp := postToken(t, s.GoogleEndpoint().TokenURL, url.Values{
+	resp := postOAuthToken(t, s.GoogleEndpoint().TokenURL, url.Values{
 		"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
-		"scope": {"email"}}, testClientSecret)
+		"scope": {"email"}}, oauthTestSecret)
 	defer resp.Body.Close()
-	body := decodeJSON(t, resp)
+	body := decodeOAuthJSON(t, resp)
 
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "email", body["scope"])
@@ -447,36 +447,69 @@ func TestOAuthServer_TokenEndpointNeedsForm(t *testing.T) {
 		s.GoogleEndpoint().TokenURL, strings.NewReader(`{"grant_type":"refresh_token"}`))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(testClientID, testClientSecret)
+	req.SetBasicAuth(oauthTestClient, oauthTestSecret)
 
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Equal(t, "invalid_request", decodeJSON(t, resp)["error"])
+	assert.Equal(t, "invalid_request", decodeOAuthJSON(t, resp)["error"])
 }
 
-// postToken posts form to a token URL, with the test client's ID and the
+// postOAuthToken posts form to a token URL, with the test client's ID and the
 // secret basic in a Basic header unless basic is "".
-func postToken(t *testing.T, tokenURL string, form url.Values, basic string) *http.Response {
+func postOAuthToken(t *testing.T, tokenURL string, form url.Values, basic string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, tokenURL,
 		strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if basic != "" {
-		req.SetBasicAuth(url.QueryEscape(testClientID), url.QueryEscape(basic))
+		req.SetBasicAuth(url.QueryEscape(oauthTestClient), url.QueryEscape(basic))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	return resp
 }
 
-// decodeJSON decodes a JSON object answer.
-func decodeJSON(t *testing.T, resp *http.Response) map[string]any {
+// decodeOAuthJSON decodes a JSON object answer.
+func decodeOAuthJSON(t *testing.T, resp *http.Response) map[string]any {
 	t.Helper()
 	var body map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 	return body
+}
+
+func BenchmarkOAuthServer_Refresh(b *testing.B) {
+	s := NewOAuthServer()
+	defer s.Close()
+	s.RegisterClient(oauthTestClient, oauthTestSecret)
+	cfg := oauthTestConfig(s, false)
+	tok, err := s.Grant(oauthTestClient, "bench@example.com", false, cfg.Scopes...)
+	require.NoError(b, err)
+
+	for b.Loop() {
+		src := cfg.TokenSource(b.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken})
+		if _, err := src.Token(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkOAuthServer_Authenticate(b *testing.B) {
+	s := NewOAuthServer()
+	defer s.Close()
+	s.RegisterClient(oauthTestClient, oauthTestSecret)
+	tok, err := s.Grant(oauthTestClient, "bench@example.com", false, "email")
+	require.NoError(b, err)
+
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, ok := s.Authenticate(tok.AccessToken); !ok {
+				b.Error("token refused")
+				return
+			}
+		}
+	})
 }

@@ -16,19 +16,19 @@ import (
 )
 
 const (
-	testClientID     = "app-1.apps.example.test"
-	testClientSecret = "test-client-secret"
-	testRedirectURL  = "http://127.0.0.1/callback"
+	oauthTestClient   = "app-1.apps.example.test"
+	oauthTestSecret   = "test-client-secret"
+	oauthTestRedirect = "http://127.0.0.1/callback"
 )
 
-// flavorCase names a flow for table-driven tests.
-type flavorCase struct {
+// oauthFlavorCase names a flow for table-driven tests.
+type oauthFlavorCase struct {
 	name      string
 	microsoft bool
 }
 
-func flavorCases() []flavorCase {
-	return []flavorCase{{"google", false}, {"microsoft", true}}
+func oauthFlavorCases() []oauthFlavorCase {
+	return []oauthFlavorCase{{"google", false}, {"microsoft", true}}
 }
 
 // newTestOAuthServer starts a server with the test client registered.
@@ -36,16 +36,16 @@ func newTestOAuthServer(t *testing.T) *OAuthServer {
 	t.Helper()
 	s := NewOAuthServer()
 	t.Cleanup(s.Close)
-	s.RegisterClient(testClientID, testClientSecret)
+	s.RegisterClient(oauthTestClient, oauthTestSecret)
 	return s
 }
 
-// testConfig returns the test client's config for one flavor of s.
-func testConfig(s *OAuthServer, microsoft bool) *oauth2.Config {
+// oauthTestConfig returns the test client's config for one flavor of s.
+func oauthTestConfig(s *OAuthServer, microsoft bool) *oauth2.Config {
 	cfg := &oauth2.Config{
-		ClientID:     testClientID,
-		ClientSecret: testClientSecret,
-		RedirectURL:  testRedirectURL,
+		ClientID:     oauthTestClient,
+		ClientSecret: oauthTestSecret,
+		RedirectURL:  oauthTestRedirect,
 		Endpoint:     s.GoogleEndpoint(),
 		Scopes:       []string{"openid", "email"},
 	}
@@ -56,17 +56,18 @@ func testConfig(s *OAuthServer, microsoft bool) *oauth2.Config {
 	return cfg
 }
 
-// offlineOptions are the auth URL options with which every consent of the
+// oauthOfflineOptions are the auth URL options with which every consent of the
 // flavor issues a refresh token.
-func offlineOptions(microsoft bool) []oauth2.AuthCodeOption {
+func oauthOfflineOptions(microsoft bool) []oauth2.AuthCodeOption {
 	if microsoft {
 		return nil
 	}
 	return []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.ApprovalForce}
 }
 
-// stopAt returns a client that follows redirects until one goes to prefix.
-func stopAt(prefix string) *http.Client {
+// stopAtRedirect returns a client that follows redirects until one goes
+// to prefix.
+func stopAtRedirect(prefix string) *http.Client {
 	return &http.Client{CheckRedirect: func(req *http.Request, _ []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), prefix) {
 			return http.ErrUseLastResponse
@@ -75,14 +76,14 @@ func stopAt(prefix string) *http.Client {
 	}}
 }
 
-// authorize visits the consent URL of cfg with a PKCE challenge of
+// oauthAuthorize visits the consent URL of cfg with a PKCE challenge of
 // verifier and returns the query of the redirect back to the app.
-func authorize(t *testing.T, cfg *oauth2.Config, verifier string,
+func oauthAuthorize(t *testing.T, cfg *oauth2.Config, verifier string,
 	opts ...oauth2.AuthCodeOption) url.Values {
 	t.Helper()
-	state := "state-" + randomString(8)
+	state := "state-" + oauthRandom(8)
 	opts = slices.Concat(opts, []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)})
-	resp, err := stopAt(cfg.RedirectURL).Get(cfg.AuthCodeURL(state, opts...))
+	resp, err := stopAtRedirect(cfg.RedirectURL).Get(cfg.AuthCodeURL(state, opts...))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusFound, resp.StatusCode)
@@ -94,33 +95,33 @@ func authorize(t *testing.T, cfg *oauth2.Config, verifier string,
 	return q
 }
 
-// connect runs the whole flow of cfg and returns the exchanged token.
-func connect(t *testing.T, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) *oauth2.Token {
+// oauthConnect runs the whole flow of cfg and returns the exchanged token.
+func oauthConnect(t *testing.T, cfg *oauth2.Config, opts ...oauth2.AuthCodeOption) *oauth2.Token {
 	t.Helper()
 	verifier := oauth2.GenerateVerifier()
-	q := authorize(t, cfg, verifier, opts...)
+	q := oauthAuthorize(t, cfg, verifier, opts...)
 	require.NotEmpty(t, q.Get("code"), "redirect error %q", q.Get("error"))
 	tok, err := cfg.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
 	require.NoError(t, err)
 	return tok
 }
 
-// refreshWith refreshes rt through cfg.
-func refreshWith(t *testing.T, cfg *oauth2.Config, rt string) (*oauth2.Token, error) {
+// oauthRefresh refreshes rt through cfg.
+func oauthRefresh(t *testing.T, cfg *oauth2.Config, rt string) (*oauth2.Token, error) {
 	t.Helper()
 	return cfg.TokenSource(t.Context(), &oauth2.Token{RefreshToken: rt}).Token()
 }
 
-// retrieveError returns the token endpoint's error inside err.
-func retrieveError(t *testing.T, err error) *oauth2.RetrieveError {
+// oauthRetrieveError returns the token endpoint's error inside err.
+func oauthRetrieveError(t *testing.T, err error) *oauth2.RetrieveError {
 	t.Helper()
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	return re
 }
 
-// assertErrorBody checks the flavor's extra fields of a token error body.
-func assertErrorBody(t *testing.T, re *oauth2.RetrieveError, microsoft bool) {
+// assertOAuthErrorBody checks the flavor's extra fields of a token error body.
+func assertOAuthErrorBody(t *testing.T, re *oauth2.RetrieveError, microsoft bool) {
 	t.Helper()
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(re.Body, &body))
@@ -142,16 +143,16 @@ func TestOAuthServer_ExchangeIssuesTokens(t *testing.T) {
 		{"in params", oauth2.AuthStyleInParams},
 		{"in header", oauth2.AuthStyleInHeader},
 	}
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		for _, sc := range styles {
 			t.Run(fc.name+"/"+sc.name, func(t *testing.T) {
 				s := newTestOAuthServer(t)
-				cfg := testConfig(s, fc.microsoft)
+				cfg := oauthTestConfig(s, fc.microsoft)
 				cfg.Endpoint.AuthStyle = sc.style
 				hint := oauth2.SetAuthURLParam("login_hint", "Alice@Example.com")
 				before := time.Now()
 
-				tok := connect(t, cfg, slices.Concat(offlineOptions(fc.microsoft),
+				tok := oauthConnect(t, cfg, slices.Concat(oauthOfflineOptions(fc.microsoft),
 					[]oauth2.AuthCodeOption{hint})...)
 
 				assert.NotEmpty(t, tok.AccessToken)
@@ -159,8 +160,7 @@ func TestOAuthServer_ExchangeIssuesTokens(t *testing.T) {
 				assert.NotEmpty(t, tok.RefreshToken)
 				assert.Equal(t, int64(3600), tok.ExpiresIn)
 				assert.WithinRange(t, tok.Expiry, before.Add(time.Hour), time.Now().Add(time.Hour))
-				want := slices.Sorted(slices.Values(cfg.Scopes))
-				assert.Equal(t, strings.Join(want, " "), tok.Extra("scope"))
+				assert.Equal(t, strings.Join(cfg.Scopes, " "), tok.Extra("scope"))
 				if fc.microsoft {
 					assert.EqualValues(t, 3600, tok.Extra("ext_expires_in"))
 				}
@@ -177,10 +177,15 @@ func TestOAuthServer_ExchangeIssuesTokens(t *testing.T) {
 	}
 }
 
+// exchangeFunc exchanges code, made with a challenge of verifier, in some
+// way.
+type exchangeFunc func(t *testing.T, s *OAuthServer, cfg *oauth2.Config,
+	code, verifier string) error
+
 func TestOAuthServer_ExchangeRejects(t *testing.T) {
 	tests := []struct {
 		name       string
-		exchange   func(t *testing.T, s *OAuthServer, cfg *oauth2.Config, code, verifier string) error
+		exchange   exchangeFunc
 		wantStatus int
 		wantCode   string
 	}{{
@@ -211,7 +216,7 @@ func TestOAuthServer_ExchangeRejects(t *testing.T) {
 		name: "wrong redirect_uri",
 		exchange: func(t *testing.T, _ *OAuthServer, cfg *oauth2.Config, code, v string) error {
 			other := *cfg
-			other.RedirectURL = testRedirectURL + "/other"
+			other.RedirectURL = oauthTestRedirect + "/other"
 			_, err := other.Exchange(t.Context(), code, oauth2.VerifierOption(v))
 			return err
 		},
@@ -254,21 +259,21 @@ func TestOAuthServer_ExchangeRejects(t *testing.T) {
 		},
 		wantStatus: http.StatusBadRequest, wantCode: "invalid_grant",
 	}}
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		for _, tt := range tests {
 			t.Run(fc.name+"/"+tt.name, func(t *testing.T) {
 				s := newTestOAuthServer(t)
-				cfg := testConfig(s, fc.microsoft)
+				cfg := oauthTestConfig(s, fc.microsoft)
 				verifier := oauth2.GenerateVerifier()
-				code := authorize(t, cfg, verifier).Get("code")
+				code := oauthAuthorize(t, cfg, verifier).Get("code")
 				require.NotEmpty(t, code)
 
 				err := tt.exchange(t, s, cfg, code, verifier)
 
-				re := retrieveError(t, err)
+				re := oauthRetrieveError(t, err)
 				assert.Equal(t, tt.wantStatus, re.Response.StatusCode)
 				assert.Equal(t, tt.wantCode, re.ErrorCode)
-				assertErrorBody(t, re, fc.microsoft)
+				assertOAuthErrorBody(t, re, fc.microsoft)
 				assert.NotContains(t, string(re.Body), code)
 				assert.NotContains(t, string(re.Body), verifier)
 			})
@@ -278,13 +283,13 @@ func TestOAuthServer_ExchangeRejects(t *testing.T) {
 
 func TestOAuthServer_ExchangeAtOtherFlavorFails(t *testing.T) {
 	s := newTestOAuthServer(t)
-	google, microsoft := testConfig(s, false), testConfig(s, true)
+	google, microsoft := oauthTestConfig(s, false), oauthTestConfig(s, true)
 	verifier := oauth2.GenerateVerifier()
-	code := authorize(t, google, verifier).Get("code")
+	code := oauthAuthorize(t, google, verifier).Get("code")
 
 	_, err := microsoft.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
 
-	re := retrieveError(t, err)
+	re := oauthRetrieveError(t, err)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)
 	_, err = google.Exchange(t.Context(), code, oauth2.VerifierOption(verifier))
 	assert.NoError(t, err, "a failed exchange leaves the code usable")
@@ -297,14 +302,16 @@ func TestOAuthServer_AuthorizeRejects(t *testing.T) {
 		mutate    func(q url.Values)
 		wantCode  string
 	}{
-		{"unknown client", false, func(q url.Values) { q.Set("client_id", "nope") }, "invalid_client"},
+		{"unknown client", false, func(q url.Values) { q.Set("client_id", "nope") },
+			"invalid_client"},
 		{"missing client_id", true, func(q url.Values) { q.Del("client_id") }, "invalid_request"},
 		{"missing redirect_uri", false, func(q url.Values) { q.Del("redirect_uri") },
 			"invalid_request"},
 		{"relative redirect_uri", true, func(q url.Values) { q.Set("redirect_uri", "/cb") },
 			"invalid_request"},
 		{"redirect_uri with fragment", false,
-			func(q url.Values) { q.Set("redirect_uri", testRedirectURL+"#x") }, "invalid_request"},
+			func(q url.Values) { q.Set("redirect_uri", oauthTestRedirect+"#x") },
+			"invalid_request"},
 		{"implicit flow", false, func(q url.Values) { q.Set("response_type", "token") },
 			"unsupported_response_type"},
 		{"missing scope", true, func(q url.Values) { q.Del("scope") }, "invalid_request"},
@@ -321,13 +328,13 @@ func TestOAuthServer_AuthorizeRejects(t *testing.T) {
 			"invalid_request"},
 		{"bad access_type", false, func(q url.Values) { q.Set("access_type", "forever") },
 			"invalid_request"},
-		{"form_post response mode", true, func(q url.Values) { q.Set("response_mode", "form_post") },
-			"invalid_request"},
+		{"form_post response mode", true,
+			func(q url.Values) { q.Set("response_mode", "form_post") }, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, tt.microsoft)
+			cfg := oauthTestConfig(s, tt.microsoft)
 			u, err := url.Parse(cfg.AuthCodeURL("some-state",
 				oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 			require.NoError(t, err)
@@ -335,7 +342,7 @@ func TestOAuthServer_AuthorizeRejects(t *testing.T) {
 			tt.mutate(q)
 			u.RawQuery = q.Encode()
 
-			resp, err := stopAt("").Get(u.String())
+			resp, err := stopAtRedirect("").Get(u.String())
 			require.NoError(t, err)
 			defer resp.Body.Close()
 			body, err := io.ReadAll(resp.Body)
@@ -384,12 +391,12 @@ func TestOAuthServer_GoogleRefreshTokenIssuance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, false)
+			cfg := oauthTestConfig(s, false)
 			for i, st := range tt.steps {
 				if st.revokeBefore {
 					s.Revoke("user@example.com")
 				}
-				tok := connect(t, cfg, st.opts...)
+				tok := oauthConnect(t, cfg, st.opts...)
 				assert.Equal(t, st.wantRefresh, tok.RefreshToken != "", "step %d", i)
 			}
 		})
@@ -408,10 +415,10 @@ func TestOAuthServer_MicrosoftRefreshTokenIssuance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, true)
+			cfg := oauthTestConfig(s, true)
 			cfg.Scopes = tt.scopes
 			for i := range 2 { // a second consent changes nothing
-				tok := connect(t, cfg)
+				tok := oauthConnect(t, cfg)
 				assert.Equal(t, tt.wantRefresh, tok.RefreshToken != "", "consent %d", i)
 			}
 		})
@@ -419,16 +426,16 @@ func TestOAuthServer_MicrosoftRefreshTokenIssuance(t *testing.T) {
 }
 
 func TestOAuthServer_NewGrantSupersedesNothing(t *testing.T) {
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, fc.microsoft)
-			first := connect(t, cfg, offlineOptions(fc.microsoft)...)
-			second := connect(t, cfg, offlineOptions(fc.microsoft)...)
+			cfg := oauthTestConfig(s, fc.microsoft)
+			first := oauthConnect(t, cfg, oauthOfflineOptions(fc.microsoft)...)
+			second := oauthConnect(t, cfg, oauthOfflineOptions(fc.microsoft)...)
 			require.NotEqual(t, first.RefreshToken, second.RefreshToken)
 
 			for _, rt := range []string{first.RefreshToken, second.RefreshToken} {
-				_, err := refreshWith(t, cfg, rt)
+				_, err := oauthRefresh(t, cfg, rt)
 				assert.NoError(t, err)
 			}
 			assert.Equal(t, second.RefreshToken, s.RefreshToken("user@example.com"))

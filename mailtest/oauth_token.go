@@ -24,7 +24,7 @@ type tokenResponse struct {
 
 // handleToken serves a token endpoint: injected failures and latency
 // first, then the authorization_code and refresh_token grants.
-func (s *OAuthServer) handleToken(f flavor) http.HandlerFunc {
+func (s *OAuthServer) handleToken(f oauthFlavor) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats.TokenRequests++
@@ -47,33 +47,33 @@ func (s *OAuthServer) handleToken(f flavor) http.HandlerFunc {
 			}
 		}
 		if injected != 0 {
-			s.writeTokenError(w, f, injectedError(injected))
+			s.writeTokenError(w, f, tokenInjectedError(injected))
 			return
 		}
 
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, oauthMaxForm)
 		resp, terr := s.token(f, r)
 		if terr != nil {
 			s.writeTokenError(w, f, terr)
 			return
 		}
-		writeJSON(w, http.StatusOK, resp)
+		writeOAuthJSON(w, http.StatusOK, resp)
 	}
 }
 
 // token checks the request and the client, then runs its grant.
-func (s *OAuthServer) token(f flavor, r *http.Request) (*tokenResponse, *tokenError) {
+func (s *OAuthServer) token(f oauthFlavor, r *http.Request) (*tokenResponse, *tokenError) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
-		return nil, invalidRequest("The body must be application/x-www-form-urlencoded.")
+		return nil, tokenInvalidRequest("The body must be application/x-www-form-urlencoded.")
 	}
 	if err := r.ParseForm(); err != nil {
-		return nil, invalidRequest("The body could not be parsed.")
+		return nil, tokenInvalidRequest("The body could not be parsed.")
 	}
 	form := r.PostForm
 	for k, v := range form {
 		if len(v) > 1 {
-			return nil, invalidRequest("Parameter " + k + " is repeated.")
+			return nil, tokenInvalidRequest("Parameter " + k + " is repeated.")
 		}
 	}
 	id, secret, basic, terr := clientCredentials(r, form)
@@ -82,7 +82,7 @@ func (s *OAuthServer) token(f flavor, r *http.Request) (*tokenResponse, *tokenEr
 	}
 	grantType := form.Get("grant_type")
 	if grantType == "" {
-		return nil, missingParameter("grant_type")
+		return nil, tokenMissingParameter("grant_type")
 	}
 
 	s.mu.Lock()
@@ -109,12 +109,12 @@ func clientCredentials(r *http.Request, form url.Values) (id, secret string, bas
 	if !ok {
 		id = form.Get("client_id")
 		if id == "" {
-			return "", "", false, missingParameter("client_id")
+			return "", "", false, tokenMissingParameter("client_id")
 		}
 		return id, form.Get("client_secret"), false, nil
 	}
 	if form.Has("client_secret") {
-		return "", "", true, invalidRequest("The client authenticated in more than one way.")
+		return "", "", true, tokenInvalidRequest("The client authenticated in more than one way.")
 	}
 	id, err1 := url.QueryUnescape(user)
 	secret, err2 := url.QueryUnescape(pass)
@@ -142,34 +142,36 @@ func (s *OAuthServer) authenticateClientLocked(id, secret string, basic bool) *t
 
 // exchangeLocked runs the authorization_code grant. A code is spent only
 // by a successful exchange, so a client may retry after a failure.
-func (s *OAuthServer) exchangeLocked(f flavor, clientID string,
+func (s *OAuthServer) exchangeLocked(f oauthFlavor, clientID string,
 	form url.Values) (*tokenResponse, *tokenError) {
 	code := form.Get("code")
 	if code == "" {
-		return nil, missingParameter("code")
+		return nil, tokenMissingParameter("code")
 	}
 	c, ok := s.codes[code]
 	switch {
 	case !ok || c.req.flavor != f:
-		return nil, invalidGrant("The authorization code is not valid.", 70000)
+		return nil, tokenInvalidGrant("The authorization code is not valid.", 70000)
 	case c.used:
-		return nil, invalidGrant("The authorization code was already redeemed.", 54005)
+		return nil, tokenInvalidGrant("The authorization code was already redeemed.", 54005)
 	case !s.clock().Before(c.expires):
-		return nil, invalidGrant("The authorization code has expired.", 70008)
+		return nil, tokenInvalidGrant("The authorization code has expired.", 70008)
 	case c.req.clientID != clientID:
-		return nil, invalidGrant("The authorization code was issued to another client.", 70000)
+		return nil, tokenInvalidGrant(
+			"The authorization code was issued to another client.", 70000)
 	case form.Get("redirect_uri") != c.req.redirectURI:
-		return nil, invalidGrant(
+		return nil, tokenInvalidGrant(
 			"The redirect_uri does not match the one of the authorization request.", 70000)
 	}
 	verifier := form.Get("code_verifier")
 	switch {
 	case verifier == "":
-		return nil, invalidGrant("The code_verifier is missing.", 501481)
+		return nil, tokenInvalidGrant("The code_verifier is missing.", 501481)
 	case !isPKCEValue(verifier):
-		return nil, invalidGrant("The code_verifier is malformed.", 501481)
+		return nil, tokenInvalidGrant("The code_verifier is malformed.", 501481)
 	case s256(verifier) != c.req.challenge:
-		return nil, invalidGrant("The code_verifier does not match the code_challenge.", 501481)
+		return nil, tokenInvalidGrant(
+			"The code_verifier does not match the code_challenge.", 501481)
 	}
 
 	c.used = true
@@ -180,20 +182,20 @@ func (s *OAuthServer) exchangeLocked(f flavor, clientID string,
 
 // refreshLocked runs the refresh_token grant, rotating the refresh token
 // if rotation is on.
-func (s *OAuthServer) refreshLocked(f flavor, clientID string,
+func (s *OAuthServer) refreshLocked(f oauthFlavor, clientID string,
 	form url.Values) (*tokenResponse, *tokenError) {
 	rt := form.Get("refresh_token")
 	if rt == "" {
-		return nil, missingParameter("refresh_token")
+		return nil, tokenMissingParameter("refresh_token")
 	}
 	g, ok := s.refresh[rt]
 	switch {
 	case !ok || g.flavor != f:
-		return nil, invalidGrant("The refresh token is not valid or was rotated out.", 70000)
+		return nil, tokenInvalidGrant("The refresh token is not valid or was rotated out.", 70000)
 	case g.revoked:
-		return nil, invalidGrant("The refresh token has been expired or revoked.", 50173)
+		return nil, tokenInvalidGrant("The refresh token has been expired or revoked.", 50173)
 	case g.clientID != clientID:
-		return nil, invalidGrant("The refresh token was issued to another client.", 70000)
+		return nil, tokenInvalidGrant("The refresh token was issued to another client.", 70000)
 	}
 	scopes := g.scopes
 	if asked := strings.Fields(form.Get("scope")); len(asked) > 0 {
@@ -203,7 +205,7 @@ func (s *OAuthServer) refreshLocked(f flavor, clientID string,
 					desc: "The requested scope exceeds the grant.", aadsts: 70011}
 			}
 		}
-		scopes = slices.Compact(slices.Sorted(slices.Values(asked)))
+		scopes = uniqueScopes(asked)
 	}
 
 	rotated := ""
@@ -219,7 +221,7 @@ func (s *OAuthServer) refreshLocked(f flavor, clientID string,
 
 // tokenResponseLocked issues an access token for g and builds the answer,
 // with refreshToken unless it is "".
-func (s *OAuthServer) tokenResponseLocked(g *grant, refreshToken string,
+func (s *OAuthServer) tokenResponseLocked(g *oauthGrant, refreshToken string,
 	scopes []string) *tokenResponse {
 	access, ttl := s.issueAccessLocked(g)
 	resp := &tokenResponse{
@@ -229,7 +231,7 @@ func (s *OAuthServer) tokenResponseLocked(g *grant, refreshToken string,
 		RefreshToken: refreshToken,
 		Scope:        strings.Join(scopes, " "),
 	}
-	if g.flavor == flavorMicrosoft {
+	if g.flavor == oauthMicrosoft {
 		resp.ExtExpiresIn = resp.ExpiresIn
 	}
 	return resp

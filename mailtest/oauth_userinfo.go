@@ -17,18 +17,20 @@ func (s *OAuthServer) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	s.stats.UserinfoRequests++
 	s.mu.Unlock()
 
-	tok, found := bearerToken(r)
+	tok, found := oauthBearerToken(r)
 	if !found {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mailtest"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{
+		writeOAuthJSON(w, http.StatusUnauthorized, map[string]string{
 			"error": "invalid_request", "error_description": "An access token is required."})
 		return
 	}
 	addr, ok := s.Authenticate(tok)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{
-			"error": "invalid_token", "error_description": "The access token is invalid or expired."})
+		writeOAuthJSON(w, http.StatusUnauthorized, map[string]string{
+			"error":             "invalid_token",
+			"error_description": "The access token is invalid or expired.",
+		})
 		return
 	}
 
@@ -36,10 +38,10 @@ func (s *OAuthServer) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	name := s.names[addr]
 	s.mu.Unlock()
 	if name == "" {
-		name = nameFromAddress(addr)
+		name = oauthDisplayName(addr)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"sub":            subject(addr),
+	writeOAuthJSON(w, http.StatusOK, map[string]any{
+		"sub":            oauthSubject(addr),
 		"email":          addr,
 		"email_verified": true,
 		"name":           name,
@@ -49,22 +51,22 @@ func (s *OAuthServer) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 // handleRevoke serves the Google-like revoke endpoint: the token (an access
 // or a refresh token, in the form or the query) revokes its whole grant.
 func (s *OAuthServer) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, oauthMaxForm)
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{
+		writeOAuthJSON(w, http.StatusBadRequest, map[string]string{
 			"error": "invalid_request", "error_description": "The body could not be parsed."})
 		return
 	}
 	tok := r.Form.Get("token")
 
 	s.mu.Lock()
-	var g *grant
+	var g *oauthGrant
 	if a, ok := s.access[tok]; ok && s.clock().Before(a.expires) {
 		g = a.grant
 	} else if rg, ok := s.refresh[tok]; ok {
 		g = rg
 	}
-	revoked := g != nil && g.flavor == flavorGoogle && !g.revoked
+	revoked := g != nil && g.flavor == oauthGoogle && !g.revoked
 	if revoked {
 		s.revokeGrantLocked(g)
 		s.stats.Revocations++
@@ -72,23 +74,23 @@ func (s *OAuthServer) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if !revoked {
-		writeJSON(w, http.StatusBadRequest, map[string]string{
+		writeOAuthJSON(w, http.StatusBadRequest, map[string]string{
 			"error": "invalid_token", "error_description": "Token expired or revoked."})
 		return
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	writeOAuthJSON(w, http.StatusOK, struct{}{})
 }
 
-// bearerToken returns the token of an "Authorization: Bearer" header.
-func bearerToken(r *http.Request) (string, bool) {
+// oauthBearerToken returns the token of an "Authorization: Bearer" header.
+func oauthBearerToken(r *http.Request) (string, bool) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
 	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
-// nameFromAddress makes a display name from an address's local part:
+// oauthDisplayName makes a display name from an address's local part:
 // "ada.lovelace@example.com" gives "Ada Lovelace".
-func nameFromAddress(addr string) string {
+func oauthDisplayName(addr string) string {
 	local, _, _ := strings.Cut(addr, "@")
 	words := strings.FieldsFunc(local, func(r rune) bool {
 		return r == '.' || r == '_' || r == '-' || r == '+'
@@ -103,8 +105,8 @@ func nameFromAddress(addr string) string {
 	return strings.Join(words, " ")
 }
 
-// subject returns a stable, numeric subject ID for addr, like Google's.
-func subject(addr string) string {
+// oauthSubject returns a stable, numeric subject ID for addr, like Google's.
+func oauthSubject(addr string) string {
 	sum := sha256.Sum256([]byte(addr))
 	return fmt.Sprintf("1%020d", binary.BigEndian.Uint64(sum[:8]))
 }

@@ -43,7 +43,7 @@ func TestOAuthServer_Userinfo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			tok := connect(t, testConfig(s, false),
+			tok := oauthConnect(t, oauthTestConfig(s, false),
 				oauth2.SetAuthURLParam("login_hint", "Ada.Lovelace@example.com"))
 			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
 				s.UserinfoURL(), nil)
@@ -55,7 +55,7 @@ func TestOAuthServer_Userinfo(t *testing.T) {
 			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
-			body := decodeJSON(t, resp)
+			body := decodeOAuthJSON(t, resp)
 
 			assert.Equal(t, tt.wantStatus, resp.StatusCode)
 			assert.Equal(t, tt.wantChallenge, resp.Header.Get("WWW-Authenticate"))
@@ -81,18 +81,18 @@ func TestNameFromAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			assert.Equal(t, tt.want, nameFromAddress(tt.addr))
+			assert.Equal(t, tt.want, oauthDisplayName(tt.addr))
 		})
 	}
 }
 
 func TestOAuthServer_Grant(t *testing.T) {
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
-			cfg := testConfig(s, fc.microsoft)
+			cfg := oauthTestConfig(s, fc.microsoft)
 
-			tok, err := s.Grant(testClientID, "Bench@Example.com", fc.microsoft, cfg.Scopes...)
+			tok, err := s.Grant(oauthTestClient, "Bench@Example.com", fc.microsoft, cfg.Scopes...)
 
 			require.NoError(t, err)
 			addr, ok := s.Authenticate(tok.AccessToken)
@@ -100,13 +100,13 @@ func TestOAuthServer_Grant(t *testing.T) {
 			assert.Equal(t, "bench@example.com", addr)
 			assert.Equal(t, tok.RefreshToken, s.RefreshToken("bench@example.com"))
 			assert.WithinDuration(t, time.Now().Add(time.Hour), tok.Expiry, time.Minute)
-			fresh, err := refreshWith(t, cfg, tok.RefreshToken)
+			fresh, err := oauthRefresh(t, cfg, tok.RefreshToken)
 			require.NoError(t, err)
 			_, ok = s.Authenticate(fresh.AccessToken)
 			assert.True(t, ok)
-			other := testConfig(s, !fc.microsoft)
-			_, err = refreshWith(t, other, tok.RefreshToken)
-			assert.Equal(t, "invalid_grant", retrieveError(t, err).ErrorCode,
+			other := oauthTestConfig(s, !fc.microsoft)
+			_, err = oauthRefresh(t, other, tok.RefreshToken)
+			assert.Equal(t, "invalid_grant", oauthRetrieveError(t, err).ErrorCode,
 				"the grant belongs to its flavor")
 			st := s.Stats()
 			assert.Zero(t, st.Authorizations)
@@ -119,7 +119,7 @@ func TestOAuthServer_GrantRejects(t *testing.T) {
 	s := newTestOAuthServer(t)
 	tests := []struct{ name, client, address string }{
 		{"unknown client", "nope", "a@example.com"},
-		{"not an address", testClientID, "someone"},
+		{"not an address", oauthTestClient, "someone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,14 +132,14 @@ func TestOAuthServer_GrantRejects(t *testing.T) {
 func TestOAuthServer_SweepDropsExpiredTokens(t *testing.T) {
 	s := newTestOAuthServer(t)
 	s.SetAccessTTL(time.Minute)
-	old, err := s.Grant(testClientID, "a@example.com", false, "email")
+	old, err := s.Grant(oauthTestClient, "a@example.com", false, "email")
 	require.NoError(t, err)
 	later := time.Now().Add(2 * time.Minute)
 	s.SetClock(func() time.Time { return later })
 
 	var last *oauth2.Token
-	for range minSweep {
-		last, err = s.Grant(testClientID, "a@example.com", false, "email")
+	for range oauthMinSweep {
+		last, err = s.Grant(oauthTestClient, "a@example.com", false, "email")
 		require.NoError(t, err)
 	}
 
@@ -150,7 +150,7 @@ func TestOAuthServer_SweepDropsExpiredTokens(t *testing.T) {
 	s.mu.Unlock()
 	assert.False(t, oldKept)
 	assert.True(t, lastKept)
-	assert.Equal(t, minSweep, n)
+	assert.Equal(t, oauthMinSweep, n)
 }
 
 func TestOAuthServer_RegisterClientPanicsOnEmptyID(t *testing.T) {
@@ -162,14 +162,14 @@ func TestOAuthServer_RegisterClientPanicsOnEmptyID(t *testing.T) {
 
 func TestOAuthServer_RegisterClientReplacesSecret(t *testing.T) {
 	s := newTestOAuthServer(t)
-	cfg := testConfig(s, false)
-	tok := connect(t, cfg, offlineOptions(false)...)
+	cfg := oauthTestConfig(s, false)
+	tok := oauthConnect(t, cfg, oauthOfflineOptions(false)...)
 
-	s.RegisterClient(testClientID, "rotated-secret")
+	s.RegisterClient(oauthTestClient, "rotated-secret")
 
-	_, err := refreshWith(t, cfg, tok.RefreshToken)
-	assert.Equal(t, "invalid_client", retrieveError(t, err).ErrorCode)
+	_, err := oauthRefresh(t, cfg, tok.RefreshToken)
+	assert.Equal(t, "invalid_client", oauthRetrieveError(t, err).ErrorCode)
 	cfg.ClientSecret = "rotated-secret"
-	_, err = refreshWith(t, cfg, tok.RefreshToken)
+	_, err = oauthRefresh(t, cfg, tok.RefreshToken)
 	assert.NoError(t, err)
 }

@@ -132,7 +132,7 @@ func (p *Provider) Revoke(ctx context.Context, client *http.Client, token *oauth
 	}
 
 	if resp.StatusCode != http.StatusOK {
-		return newAPIError(p.Name(), "revoke", resp, body)
+		return providerAPIError(p.Name(), "revoke", resp, body)
 	}
 	return nil
 }
@@ -170,7 +170,7 @@ func (m *profileMailbox) Profile(ctx context.Context) (*mailmanager.Profile, err
 	}
 
 	if resp.StatusCode != http.StatusOK {
-		return nil, newAPIError(m.name, "userinfo", resp, body)
+		return nil, providerAPIError(m.name, "userinfo", resp, body)
 	}
 	var info struct {
 		Email string `json:"email"`
@@ -188,44 +188,46 @@ func (m *profileMailbox) Profile(ctx context.Context) (*mailmanager.Profile, err
 // Sync is not supported.
 func (m *profileMailbox) Sync(context.Context, string, mailmanager.SyncOptions,
 	func(context.Context, *mailmanager.Changes) error) error {
-	return unsupported("sync")
+	return unsupportedByProvider("sync")
 }
 
 // Message is not supported.
 func (m *profileMailbox) Message(context.Context, string) (*mailmanager.Message, error) {
-	return nil, unsupported("message")
+	return nil, unsupportedByProvider("message")
 }
 
 // Attachment is not supported.
 func (m *profileMailbox) Attachment(context.Context, string, string) (io.ReadCloser, error) {
-	return nil, unsupported("attachment")
+	return nil, unsupportedByProvider("attachment")
 }
 
 // Send is not supported.
 func (m *profileMailbox) Send(context.Context, *mailmanager.Outgoing) (*mailmanager.Sent, error) {
-	return nil, unsupported("send")
+	return nil, unsupportedByProvider("send")
 }
 
 // Modify is not supported.
 func (m *profileMailbox) Modify(context.Context, []string, mailmanager.Modification) error {
-	return unsupported("modify")
+	return unsupportedByProvider("modify")
 }
 
 // Folders is not supported.
 func (m *profileMailbox) Folders(context.Context) ([]mailmanager.Folder, error) {
-	return nil, unsupported("folders")
+	return nil, unsupportedByProvider("folders")
 }
 
-// unsupported is the error of a mailbox operation the test provider lacks.
-func unsupported(op string) error {
+// unsupportedByProvider is the error of a mailbox operation that the test
+// provider lacks.
+func unsupportedByProvider(op string) error {
 	return fmt.Errorf("mailtest: %s is not supported by the test provider: %w",
 		op, errors.ErrUnsupported)
 }
 
-// newAPIError describes a failed answer of the OAuthServer. The error code
+// providerAPIError describes a failed answer of the OAuthServer. The error code
 // comes from the body's "error" field, or from the WWW-Authenticate
 // challenge. A 404 unwraps to [mailmanager.ErrNotFound].
-func newAPIError(provider, op string, resp *http.Response, body []byte) *mailmanager.APIError {
+func providerAPIError(provider, op string, resp *http.Response,
+	body []byte) *mailmanager.APIError {
 	var e struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`

@@ -14,25 +14,25 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// providerConfig returns the test client's config built from p, the way
+// testProviderConfig returns the test client's config built from p, the way
 // the Manager builds it.
-func providerConfig(p *Provider) *oauth2.Config {
+func testProviderConfig(p *Provider) *oauth2.Config {
 	return &oauth2.Config{
-		ClientID:     testClientID,
-		ClientSecret: testClientSecret,
-		RedirectURL:  testRedirectURL,
+		ClientID:     oauthTestClient,
+		ClientSecret: oauthTestSecret,
+		RedirectURL:  oauthTestRedirect,
 		Endpoint:     p.Endpoint(),
 		Scopes:       p.Scopes(),
 	}
 }
 
-// openMailbox connects address through p and opens its mailbox.
-func openMailbox(t *testing.T, p *Provider, address string) (*oauth2.Config, *oauth2.Token,
+// openTestMailbox connects address through p and opens its mailbox.
+func openTestMailbox(t *testing.T, p *Provider, address string) (*oauth2.Config, *oauth2.Token,
 	mailmanager.Mailbox) {
 	t.Helper()
-	cfg := providerConfig(p)
+	cfg := testProviderConfig(p)
 	opts := append(p.AuthCodeOptions(), oauth2.SetAuthURLParam("login_hint", address))
-	tok := connect(t, cfg, opts...)
+	tok := oauthConnect(t, cfg, opts...)
 	require.NotEmpty(t, tok.RefreshToken, "the provider's options get a refresh token")
 	mb, err := p.Open(t.Context(), cfg.Client(t.Context(), tok))
 	require.NoError(t, err)
@@ -65,7 +65,8 @@ func TestProvider_Metadata(t *testing.T) {
 			assert.Equal(t, tt.wantEndpoint, tt.p.Endpoint())
 			assert.Equal(t, tt.wantScopes, tt.p.Scopes())
 
-			u, err := url.Parse(providerConfig(tt.p).AuthCodeURL("s", tt.p.AuthCodeOptions()...))
+			cfg := testProviderConfig(tt.p)
+			u, err := url.Parse(cfg.AuthCodeURL("s", tt.p.AuthCodeOptions()...))
 			require.NoError(t, err)
 			got := url.Values{}
 			for _, k := range []string{"access_type", "prompt"} {
@@ -79,11 +80,11 @@ func TestProvider_Metadata(t *testing.T) {
 }
 
 func TestProvider_Profile(t *testing.T) {
-	for _, fc := range flavorCases() {
+	for _, fc := range oauthFlavorCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			p := &Provider{Server: s, Microsoft: fc.microsoft}
-			_, _, mb := openMailbox(t, p, "Ada.Lovelace@Example.COM")
+			_, _, mb := openTestMailbox(t, p, "Ada.Lovelace@Example.COM")
 
 			prof, err := mb.Profile(t.Context())
 
@@ -97,7 +98,7 @@ func TestProvider_Profile(t *testing.T) {
 func TestProvider_ProfileRefreshesExpiredToken(t *testing.T) {
 	s := newTestOAuthServer(t)
 	p := &Provider{Server: s}
-	cfg, tok, _ := openMailbox(t, p, "a@example.com")
+	cfg, tok, _ := openTestMailbox(t, p, "a@example.com")
 	tok.Expiry = time.Now().Add(-time.Minute)
 	mb, err := p.Open(t.Context(), cfg.Client(t.Context(), tok))
 	require.NoError(t, err)
@@ -146,7 +147,7 @@ func TestProvider_ProfileFails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			p := &Provider{Server: s}
-			cfg, tok, _ := openMailbox(t, p, "a@example.com")
+			cfg, tok, _ := openTestMailbox(t, p, "a@example.com")
 			tt.spoil(s, tok)
 			mb, err := p.Open(t.Context(), cfg.Client(t.Context(), tok))
 			require.NoError(t, err)
@@ -163,7 +164,7 @@ func TestProvider_ProfileFails(t *testing.T) {
 
 func TestProvider_OtherOperationsUnsupported(t *testing.T) {
 	s := newTestOAuthServer(t)
-	_, _, mb := openMailbox(t, &Provider{Server: s}, "a@example.com")
+	_, _, mb := openTestMailbox(t, &Provider{Server: s}, "a@example.com")
 	ctx := t.Context()
 	ops := map[string]func() error{
 		"sync": func() error {
@@ -176,7 +177,9 @@ func TestProvider_OtherOperationsUnsupported(t *testing.T) {
 			_, err := mb.Send(ctx, &mailmanager.Outgoing{Subject: "hi"})
 			return err
 		},
-		"modify":  func() error { return mb.Modify(ctx, []string{"m1"}, mailmanager.Modification{}) },
+		"modify": func() error {
+			return mb.Modify(ctx, []string{"m1"}, mailmanager.Modification{})
+		},
 		"folders": func() error { _, err := mb.Folders(ctx); return err },
 	}
 	for name, op := range ops {
@@ -206,7 +209,8 @@ func TestProvider_Revoke(t *testing.T) {
 		token     func(tok *oauth2.Token) *oauth2.Token
 		wantDead  bool
 	}{
-		{"google refresh token", false, func(tok *oauth2.Token) *oauth2.Token { return tok }, true},
+		{"google refresh token", false,
+			func(tok *oauth2.Token) *oauth2.Token { return tok }, true},
 		{"google access token", false, func(tok *oauth2.Token) *oauth2.Token {
 			return &oauth2.Token{AccessToken: tok.AccessToken}
 		}, true},
@@ -217,12 +221,12 @@ func TestProvider_Revoke(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestOAuthServer(t)
 			p := &Provider{Server: s, Microsoft: tt.microsoft}
-			cfg, tok, _ := openMailbox(t, p, "a@example.com")
+			cfg, tok, _ := openTestMailbox(t, p, "a@example.com")
 
 			err := p.Revoke(t.Context(), nil, tt.token(tok))
 
 			require.NoError(t, err)
-			_, err = refreshWith(t, cfg, tok.RefreshToken)
+			_, err = oauthRefresh(t, cfg, tok.RefreshToken)
 			assert.Equal(t, tt.wantDead, err != nil)
 			_, ok := s.Authenticate(tok.AccessToken)
 			assert.Equal(t, !tt.wantDead, ok)
@@ -233,7 +237,7 @@ func TestProvider_Revoke(t *testing.T) {
 func TestProvider_RevokeFails(t *testing.T) {
 	s := newTestOAuthServer(t)
 	p := &Provider{Server: s}
-	_, tok, _ := openMailbox(t, p, "a@example.com")
+	_, tok, _ := openTestMailbox(t, p, "a@example.com")
 	require.NoError(t, p.Revoke(t.Context(), http.DefaultClient, tok))
 
 	err := p.Revoke(t.Context(), http.DefaultClient, tok)
