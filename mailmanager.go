@@ -72,6 +72,11 @@ type Config struct {
 	// StateTTL is how long a connect may take from the consent redirect
 	// to the callback. Zero means 10 minutes.
 	StateTTL time.Duration
+
+	// Retry says how provider calls are retried when throttled or hit by a
+	// passing fault. The zero value retries with the defaults documented
+	// on RetryPolicy.
+	Retry RetryPolicy
 }
 
 // Manager connects mailboxes, keeps their tokens fresh, and syncs and sends
@@ -92,9 +97,11 @@ type Manager struct {
 	client       *http.Client
 	now          func() time.Time
 	stateTTL     time.Duration
+	retry        RetryPolicy
 
 	mu     sync.Mutex
 	tokens map[string]*tokenCache
+	pacers map[string]*pacer // by account ID; nil entries for unlimited
 }
 
 // New validates c and returns a Manager.
@@ -125,7 +132,9 @@ func New(c Config) (*Manager, error) {
 		client:       c.HTTPClient,
 		now:          c.Now,
 		stateTTL:     c.StateTTL,
+		retry:        c.Retry.withDefaults(),
 		tokens:       make(map[string]*tokenCache),
+		pacers:       make(map[string]*pacer),
 	}
 	if c.CallbackPath == "" {
 		m.callbackPath = "/oauth/callback"
@@ -233,6 +242,7 @@ func (m *Manager) Disconnect(ctx context.Context, id string) error {
 	}
 	m.mu.Lock()
 	delete(m.tokens, id)
+	delete(m.pacers, id)
 	m.mu.Unlock()
 	m.log.InfoContext(ctx, "account disconnected",
 		"account", id, "provider", s.Provider, "user", s.UserID)

@@ -289,14 +289,22 @@ func (e *TokenError) Error() string {
 }
 
 // Client returns an HTTP client that authorizes every request as the
-// account, refreshing the token when needed. It makes no request itself.
+// account, refreshing the token when needed, keeps the account's requests
+// within its provider's [Limits], and retries throttled and failed requests
+// by Config.Retry. It makes no request itself.
 func (m *Manager) Client(accountID string) *http.Client {
 	base := m.client.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	var rt http.RoundTripper = &authTransport{m: m, id: accountID, base: base}
+	rt = &paceTransport{m: m, id: accountID, next: rt}
+	rt = &retryTransport{policy: m.retry, next: rt, onRetry: func(r *http.Request, attempt, status int, wait time.Duration) {
+		m.log.InfoContext(r.Context(), "retrying provider call",
+			"account", accountID, "host", r.URL.Host, "attempt", attempt, "status", status, "wait", wait)
+	}}
 	return &http.Client{
-		Transport:     &authTransport{m: m, id: accountID, base: base},
+		Transport:     rt,
 		CheckRedirect: m.client.CheckRedirect,
 		Jar:           m.client.Jar,
 		Timeout:       m.client.Timeout,
