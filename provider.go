@@ -99,6 +99,20 @@ type SyncOptions struct {
 	// PageSize is the number of messages per page handed to the host.
 	// Zero lets the provider choose.
 	PageSize int
+	// Progress, when set, is told after each page the host accepted.
+	// [Manager.Sync] calls it; providers ignore it.
+	Progress func(SyncProgress)
+}
+
+// SyncProgress is how far a run of [Manager.Sync] has come.
+type SyncProgress struct {
+	// Pages and Messages count what the host accepted so far; Deleted
+	// counts deletions.
+	Pages, Messages, Deleted int
+	// Full reports a full sync; Reset one after an expired cursor.
+	Full, Reset bool
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
 }
 
 // Changes is one page of a sync.

@@ -2,11 +2,15 @@ package mailmanager_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,6 +25,15 @@ type scriptProvider struct {
 	*mailtest.Provider
 	mu      sync.Mutex
 	cursors []string
+	since   []time.Time
+	// failAfter, when set, makes a full sync fail after its first page.
+	failAfter bool
+}
+
+func (p *scriptProvider) calls() ([]string, []time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.cursors...), append([]time.Time(nil), p.since...)
 }
 
 func (p *scriptProvider) Open(ctx context.Context, c *http.Client) (mailmanager.Mailbox, error) {
@@ -36,10 +49,12 @@ type scriptMailbox struct {
 	p *scriptProvider
 }
 
-func (mb *scriptMailbox) Sync(ctx context.Context, cursor string, _ mailmanager.SyncOptions,
+func (mb *scriptMailbox) Sync(ctx context.Context, cursor string, opts mailmanager.SyncOptions,
 	fn func(context.Context, *mailmanager.Changes) error) error {
 	mb.p.mu.Lock()
 	mb.p.cursors = append(mb.p.cursors, cursor)
+	mb.p.since = append(mb.p.since, opts.Since)
+	failAfter := mb.p.failAfter
 	mb.p.mu.Unlock()
 	msg := func(id string) *mailmanager.Message { return &mailmanager.Message{ID: id} }
 	full := []*mailmanager.Changes{
@@ -59,9 +74,12 @@ func (mb *scriptMailbox) Sync(ctx context.Context, cursor string, _ mailmanager.
 	default:
 		return fmt.Errorf("script: unknown cursor %q", cursor)
 	}
-	for _, p := range pages {
+	for i, p := range pages {
 		if err := fn(ctx, p); err != nil {
 			return err
+		}
+		if failAfter && i == 0 && cursor == "" {
+			return errors.New("script: connection lost")
 		}
 	}
 	return nil
@@ -104,9 +122,6 @@ func TestManager_SyncAdvancesCursorOnlyAfterHostAccepts(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "database down")
 	assert.Equal(t, 1, rep.Pages)
-	a, err := e.m.Account(ctx, id)
-	require.NoError(t, err)
-	assert.Equal(t, "list-2", a.Cursor, "the cursor stops after the last accepted page")
 
 	// A new Manager (a restarted process) resumes where the last one stopped.
 	failOn = ""
@@ -114,10 +129,14 @@ func TestManager_SyncAdvancesCursorOnlyAfterHostAccepts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"m1", "m2", "m3"}, seen)
 	assert.Equal(t, 1, rep.Pages)
-	assert.Equal(t, []string{"", "list-2"}, sp.cursors)
-	a, err = e.m.Account(ctx, id)
+	cursors, _ := sp.calls()
+	assert.Equal(t, []string{"", "list-2"}, cursors, "the second run resumes after the last accepted page")
+
+	rep, err = e.m.Sync(ctx, id, mailmanager.SyncOptions{}, host)
 	require.NoError(t, err)
-	assert.Equal(t, "history-9", a.Cursor)
+	cursors, _ = sp.calls()
+	assert.Equal(t, "history-9", cursors[2])
+	assert.False(t, rep.Full)
 }
 
 func TestManager_SyncResetsAfterExpiredCursor(t *testing.T) {
@@ -125,8 +144,10 @@ func TestManager_SyncResetsAfterExpiredCursor(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, e.store.UpdateCursor(ctx, id, "stale"))
 	var resets, pages int
+	var progress []mailmanager.SyncProgress
 
-	rep, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, func(_ context.Context, c *mailmanager.Changes) error {
+	opts := mailmanager.SyncOptions{Progress: func(p mailmanager.SyncProgress) { progress = append(progress, p) }}
+	rep, err := e.m.Sync(ctx, id, opts, func(_ context.Context, c *mailmanager.Changes) error {
 		pages++
 		if c.Reset {
 			resets++
@@ -140,7 +161,94 @@ func TestManager_SyncResetsAfterExpiredCursor(t *testing.T) {
 	assert.Equal(t, 2, pages)
 	assert.Equal(t, 2, resets, "every page of the resync is marked")
 	assert.Equal(t, 3, rep.Messages)
-	assert.Equal(t, []string{"stale", ""}, sp.cursors)
+	cursors, _ := sp.calls()
+	assert.Equal(t, []string{"stale", ""}, cursors)
+	require.Len(t, progress, 2)
+	assert.Equal(t, mailmanager.SyncProgress{Pages: 2, Messages: 3, Full: true, Reset: true,
+		Elapsed: progress[1].Elapsed}, progress[1])
+}
+
+func TestManager_ResyncKeepsTheFirstBoundary(t *testing.T) {
+	e, sp, id := newSyncEnv(t)
+	ctx := context.Background()
+	boundary := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	accept := func(context.Context, *mailmanager.Changes) error { return nil }
+
+	_, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{Since: boundary}, accept)
+	require.NoError(t, err)
+	expireScript(t, e, id)
+	rep, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, accept)
+	require.NoError(t, err)
+
+	assert.True(t, rep.Reset)
+	cursors, since := sp.calls()
+	assert.Equal(t, []string{"", "stale", ""}, cursors)
+	assert.True(t, since[2].Equal(boundary), "the resync reuses the first sync's boundary, got %v", since[2])
+}
+
+func TestManager_InterruptedResetStaysMarked(t *testing.T) {
+	e, sp, id := newSyncEnv(t)
+	ctx := context.Background()
+	require.NoError(t, e.store.UpdateCursor(ctx, id, "stale"))
+	sp.failAfter = true
+	var marked []bool
+	host := func(_ context.Context, c *mailmanager.Changes) error {
+		marked = append(marked, c.Reset)
+		return nil
+	}
+
+	_, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, host)
+	require.Error(t, err)
+	sp.failAfter = false
+	rep, err := e.newManager().Sync(ctx, id, mailmanager.SyncOptions{}, host)
+	require.NoError(t, err)
+
+	assert.True(t, rep.Reset, "the resumed run is still a reset")
+	assert.Equal(t, []bool{true, true}, marked)
+	cursors, _ := sp.calls()
+	assert.Equal(t, []string{"stale", "", "list-2"}, cursors)
+}
+
+func TestManager_ResetLoopGuard(t *testing.T) {
+	e, _, id := newSyncEnv(t)
+	ctx := context.Background()
+	accept := func(context.Context, *mailmanager.Changes) error { return nil }
+	_, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, accept)
+	require.NoError(t, err)
+
+	for i := range 3 {
+		expireScript(t, e, id)
+		rep, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, accept)
+		require.NoError(t, err, "reset %d", i+1)
+		require.True(t, rep.Reset)
+	}
+	expireScript(t, e, id)
+	_, err = e.m.Sync(ctx, id, mailmanager.SyncOptions{}, accept)
+	require.ErrorIs(t, err, mailmanager.ErrCursorExpired)
+	assert.Contains(t, err.Error(), "not resetting again")
+
+	// A day later the guard lets a reset through again.
+	e.clock.Advance(25 * time.Hour)
+	rep, err := e.newManager().Sync(ctx, id, mailmanager.SyncOptions{}, accept)
+	require.NoError(t, err)
+	assert.True(t, rep.Reset)
+}
+
+// expireScript makes the script's provider cursor of the account "stale"
+// while keeping the Manager's own sync state, as an expiry at the provider
+// would.
+func expireScript(t *testing.T, e *env, id string) {
+	t.Helper()
+	a, err := e.m.Account(context.Background(), id)
+	require.NoError(t, err)
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(a.Cursor, "mm1."))
+	require.NoError(t, err)
+	var st map[string]any
+	require.NoError(t, json.Unmarshal(raw, &st))
+	st["c"] = "stale"
+	b, err := json.Marshal(st)
+	require.NoError(t, err)
+	require.NoError(t, e.store.UpdateCursor(context.Background(), id, "mm1."+base64.RawURLEncoding.EncodeToString(b)))
 }
 
 func TestManager_SyncRefusesAccountNeedingReauth(t *testing.T) {

@@ -95,7 +95,9 @@ type Account struct {
 	// TokenVersion counts the token's replacements; it guards the token's
 	// compare-and-swap.
 	TokenVersion int64
-	// Cursor is the provider's sync cursor, "" before the first sync.
+	// Cursor is the account's sync state, opaque to the host and the
+	// store: the provider's cursor and what a resync needs. It is "" before
+	// the first sync.
 	Cursor string
 	// CreatedAt and UpdatedAt are when the account was first and last
 	// connected.
