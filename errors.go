@@ -42,6 +42,11 @@ var (
 	// ErrAccessDenied reports that the user declined consent at the provider.
 	ErrAccessDenied = errors.New("mailmanager: access denied by user")
 
+	// ErrSendUnknown reports a send whose outcome is unknown: the request
+	// left, but no answer says whether the provider took the message. See
+	// [Manager.ReconcileSend].
+	ErrSendUnknown = errors.New("mailmanager: send outcome unknown")
+
 	// ErrInvalidHeader reports a header value that would inject a header
 	// into outgoing mail (a CR or LF in it).
 	ErrInvalidHeader = errors.New("mailmanager: invalid header value")

@@ -114,6 +114,10 @@ type Outgoing struct {
 	// MessageID is the RFC 5322 Message-ID to use, without angle brackets.
 	// Empty lets the library choose one.
 	MessageID string
+
+	// IdempotencyKey, when set, makes [Manager.Send] send the message at
+	// most once for this key and account.
+	IdempotencyKey string
 }
 
 // OutgoingAttachment is a file to attach to an [Outgoing] message.
