@@ -266,4 +266,3 @@ func TestManager_GmailPacedSyncNeverThrottled(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(began), time.Second)
 	t.Logf("paced sync: %d units in %s", st.QuotaUnits, time.Since(began))
 }
-

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -398,4 +399,33 @@ func TestParse_CRLFAndLFGiveTheSameText(t *testing.T) {
 	assert.Equal(t, "line one\nline two\n", a.Message.Text)
 	assert.Equal(t, a.Message.Text, b.Message.Text)
 	assert.True(t, bytes.Equal([]byte(a.Message.Snippet), []byte(b.Message.Snippet)))
+}
+
+func TestParse_PartHeadersAreBounded(t *testing.T) {
+	t.Run("long part header is cut", func(t *testing.T) {
+		junk := strings.Repeat("X-Junk: 0123456789\n", 5000) // about 95 KiB
+		raw := "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n" +
+			junk + "\nreal body\n--b\nContent-Type: text/plain\n\nsecond part\n--b--\n"
+		p := mustParse(t, raw)
+		assert.Contains(t, p.Message.Text, "real body")
+		assert.Contains(t, p.Message.Text, "X-Junk: 0123456789", "the cut rest is body")
+		assert.Contains(t, p.Message.Text, "second part")
+	})
+	t.Run("header line flood stays cheap", func(t *testing.T) {
+		const flood = 8 << 20
+		r := io.MultiReader(
+			strings.NewReader("Content-Type: multipart/mixed; boundary=b\n\n--b\n"),
+			&repeatReader{pattern: []byte("a:\n"), n: flood},
+			strings.NewReader("\nbody\n--b--\n"))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := Parse(r)
+		runtime.ReadMemStats(&after)
+		require.NoError(t, err)
+		allocated := after.TotalAlloc - before.TotalAlloc
+		t.Logf("parsing %d MiB of header lines allocated %d MiB", flood>>20, allocated>>20)
+		// Unbounded, go-message spent about 180 bytes per input byte here.
+		assert.Less(t, allocated, uint64(16*flood))
+	})
 }

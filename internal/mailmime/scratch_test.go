@@ -1,19 +1,28 @@
 package mailmime
 
 import (
-	"io"
-	"runtime"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
-func TestScratchHeaderBomb(t *testing.T) {
-	r := io.MultiReader(strings.NewReader("Content-Type: multipart/mixed; boundary=b\n\n--b\n"),
-		&repeatReader{pattern: []byte("a:\n"), n: 60 << 20}, strings.NewReader("\nbody\n--b--\n"))
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	_, err := Parse(r)
-	runtime.ReadMemStats(&after)
-	t.Logf("err=%v total alloc=%d MB, heap=%d MB sys=%d MB", err, (after.TotalAlloc-before.TotalAlloc)>>20, after.HeapAlloc>>20, after.Sys>>20)
+func TestScratchTimeCorpus(t *testing.T) {
+	files, _ := filepath.Glob("/root/.cache/go-build/fuzz/github.com/mailmanager/mailmanager/internal/mailmime/FuzzParse/*")
+	var worst time.Duration
+	var wf string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		s := string(b)
+		lines := strings.SplitN(s, "\n", 3)
+		data, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+		if err != nil { t.Fatal(err) }
+		st := time.Now()
+		Parse(bytes.NewReader([]byte(data)))
+		if d := time.Since(st); d > worst { worst, wf = d, f }
+	}
+	t.Logf("worst %v %s", worst, wf)
 }
