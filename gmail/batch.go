@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	gmailapi "google.golang.org/api/gmail/v1"
 	"google.golang.org/api/googleapi"
@@ -92,44 +93,83 @@ func (m *mailbox) fetchMessages(ctx context.Context, ids []string) ([]*gmailapi.
 	return msgs, nil
 }
 
+// Inner calls answered with 429 or 5xx are tried again in later batches,
+// at most batchTries times in all, waiting between rounds. The Manager's
+// retry layer sees only the outer request, so this is the retry of the
+// calls inside it.
+const (
+	batchTries     = 5
+	batchBaseDelay = 200 * time.Millisecond
+	batchMaxDelay  = 10 * time.Second
+)
+
 // runBatch makes calls through as few batch requests as the batch size
-// allows. A call answered with 429 or 5xx is tried once more in a later
-// batch; if it fails again, so does runBatch. Other answers, failures
-// included, are returned index-aligned with calls for the caller to judge.
+// allows. A call answered with 429 or 5xx is queued for a later round,
+// after the delay its answers asked for (or a growing backoff), up to
+// batchTries in all; if it fails every time, so does runBatch. Other
+// answers, failures included, are returned index-aligned with calls for
+// the caller to judge.
 func (m *mailbox) runBatch(ctx context.Context, op string, calls []call) ([]reply, error) {
 	replies := make([]reply, len(calls))
-	retried := make([]bool, len(calls))
+	tries := make([]int, len(calls))
 	queue := make([]int, len(calls))
 	for i := range queue {
 		queue[i] = i
 	}
-	for len(queue) > 0 {
-		n := min(len(queue), m.batchSize)
-		chunk := queue[:n]
-		queue = queue[n:]
-		batch := make([]call, n)
-		for j, i := range chunk {
-			batch[j] = calls[i]
-		}
-		got, err := m.batch(ctx, op, batch)
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range chunk {
-			r := got[j]
-			if r.temporary() {
-				if retried[i] {
-					return nil, fmt.Errorf("gmail: %s: failed again after a retry: %w",
-						op, r.err(op))
-				}
-				retried[i] = true
-				queue = append(queue, i)
-				continue
+	for round := 0; len(queue) > 0; round++ {
+		if round > 0 {
+			if err := m.pause(ctx, queue, replies, round); err != nil {
+				return nil, err
 			}
-			replies[i] = r
 		}
+		var again []int
+		for len(queue) > 0 {
+			n := min(len(queue), m.batchSize)
+			chunk := queue[:n]
+			queue = queue[n:]
+			batch := make([]call, n)
+			for j, i := range chunk {
+				batch[j] = calls[i]
+			}
+			got, err := m.batch(ctx, op, batch)
+			if err != nil {
+				return nil, err
+			}
+			for j, i := range chunk {
+				replies[i] = got[j]
+				tries[i]++
+				if !got[j].temporary() {
+					continue
+				}
+				if tries[i] >= batchTries {
+					return nil, fmt.Errorf("gmail: %s: failed %d times: %w", op, tries[i], got[j].err(op))
+				}
+				again = append(again, i)
+			}
+		}
+		queue = again
 	}
 	return replies, nil
+}
+
+// pause waits before a retry round: the longest Retry-After among the
+// failed answers, or an exponential backoff, capped.
+func (m *mailbox) pause(ctx context.Context, failed []int, replies []reply, round int) error {
+	wait := batchBaseDelay << min(round-1, 10)
+	for _, i := range failed {
+		if ra := retryAfter(replies[i].header); ra > wait {
+			wait = ra
+		}
+	}
+	wait = min(wait, batchMaxDelay)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // batch sends calls (at most the batch size) in one HTTP request to

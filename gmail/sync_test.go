@@ -289,7 +289,8 @@ func TestSync_BatchRetry(t *testing.T) {
 	}{
 		{"throttled once then served", 1, http.StatusTooManyRequests, false},
 		{"server fault once then served", 1, http.StatusInternalServerError, false},
-		{"failing twice fails the page", 2, http.StatusServiceUnavailable, true},
+		{"failing four times then served", 4, http.StatusServiceUnavailable, false},
+		{"failing five times fails the page", 5, http.StatusServiceUnavailable, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -312,7 +313,7 @@ func TestSync_BatchRetry(t *testing.T) {
 			pages, err := syncAll(t, e.mb, "", mailmanager.SyncOptions{})
 			if tt.wantErr {
 				require.Error(t, err)
-				assert.ErrorContains(t, err, "failed again after a retry")
+				assert.ErrorContains(t, err, "failed 5 times")
 				var ae *mailmanager.APIError
 				require.ErrorAs(t, err, &ae)
 				assert.Equal(t, tt.status, ae.Status)
@@ -322,8 +323,8 @@ func TestSync_BatchRetry(t *testing.T) {
 			require.NoError(t, err)
 			assert.ElementsMatch(t, all, ids(pages...))
 			st := e.fake.Stats()
-			assert.Equal(t, len(all)+1, st.Calls["messages.get"])
-			assert.Equal(t, 2, st.BatchRequests, "the retry goes in a later batch")
+			assert.Equal(t, len(all)+tt.failures, st.Calls["messages.get"])
+			assert.Equal(t, 1+tt.failures, st.BatchRequests, "each retry goes in a later batch")
 		})
 	}
 }
