@@ -48,7 +48,8 @@ var (
 	ErrSendUnknown = errors.New("mailmanager: send outcome unknown")
 
 	// ErrInvalidHeader reports a header value that would inject a header
-	// into outgoing mail (a CR or LF in it).
+	// into outgoing mail (a CR or LF in it), or a value that is not valid
+	// for its header, such as an address that does not parse.
 	ErrInvalidHeader = errors.New("mailmanager: invalid header value")
 )
 

@@ -12,7 +12,8 @@ type SyncReport struct {
 	// Pages and Messages count what was handed to the host; Deleted counts
 	// deletions.
 	Pages, Messages, Deleted int
-	// Full reports a full sync (a first sync, or one after a reset).
+	// Full reports a full sync (a first sync, or one after a reset),
+	// including a run that resumed one.
 	Full bool
 	// Reset reports that the stored cursor had expired and the mailbox was
 	// synced again from its start.
@@ -78,6 +79,7 @@ func (m *Manager) Sync(ctx context.Context, accountID string, opts SyncOptions,
 			return fmt.Errorf("mailmanager: sync %s: save cursor: %w", accountID, err)
 		}
 		st = next
+		rep.Full = rep.Full || c.Full
 		rep.Pages++
 		rep.Messages += len(c.Messages)
 		rep.Deleted += len(c.Deleted)

@@ -85,7 +85,6 @@ func cleanAddress(name, email string) (mailmanager.Address, bool) {
 		return mailmanager.Address{}, false
 	}
 	name = strings.TrimSpace(DecodeHeader(name))
-	name = strings.TrimSpace(strings.Trim(name, `"`))
 	if strings.EqualFold(name, email) {
 		name = ""
 	}
@@ -127,7 +126,11 @@ func salvageItem(item string) []mailmanager.Address {
 			inner = inner[i+1:]
 		}
 		inner = strings.Join(strings.Fields(inner), "")
-		if a, ok := cleanAddress(item[:open], inner); ok {
+		name := strings.TrimSpace(item[:open])
+		if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
+			name = unquoteParam(name)
+		}
+		if a, ok := cleanAddress(name, inner); ok {
 			return []mailmanager.Address{a}
 		}
 		return nil

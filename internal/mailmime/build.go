@@ -3,6 +3,7 @@ package mailmime
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -53,9 +54,9 @@ func CheckHeader(name, value string) error {
 	return nil
 }
 
-// NewMessageID returns a new random message ID, "<hex>@domain" without the
-// angle brackets. An empty or unusable domain is replaced by "localhost";
-// an internationalized one is written in its ASCII form.
+// NewMessageID returns a new random message ID without angle brackets: 32
+// hex digits, "@" and domain. An empty or unusable domain is replaced by
+// "localhost"; an internationalized one is written in its ASCII form.
 func NewMessageID(domain string) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // never fails: crypto/rand aborts the program instead
@@ -74,6 +75,9 @@ func NewMessageID(domain string) string {
 // attachments are base64 in 76-column lines. Non-ASCII subjects and names
 // are RFC 2047 encoded words, non-ASCII file names RFC 2231 parameters.
 func Write(w io.Writer, d *Draft) error {
+	if d == nil {
+		return errors.New("mailmime: nil draft")
+	}
 	root, err := plan(d)
 	if err != nil {
 		return err
@@ -222,6 +226,13 @@ func topFields(d *Draft) ([]Field, error) {
 	return f, nil
 }
 
+// maxAddressLen is the longest address RFC 5321 allows.
+const maxAddressLen = 254
+
+// maxContentTypeLen bounds an attachment's content type, so that it fits
+// a header line.
+const maxContentTypeLen = 255
+
 // checkAddresses validates the names and addresses of one header.
 func checkAddresses(name string, list []mailmanager.Address) error {
 	for i, a := range list {
@@ -232,7 +243,7 @@ func checkAddresses(name string, list []mailmanager.Address) error {
 			return err
 		}
 		parsed, err := mail.ParseAddress("<" + a.Email + ">")
-		if err != nil || parsed.Address != a.Email {
+		if err != nil || parsed.Address != a.Email || len(a.Email) > maxAddressLen {
 			return fmt.Errorf("mailmime: %s address %d is not an addr-spec: %w",
 				name, i+1, mailmanager.ErrInvalidHeader)
 		}
@@ -334,7 +345,8 @@ func attachmentType(label, ct, filename string) (string, error) {
 		return typeByExtension(filename), nil
 	}
 	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || !strings.Contains(mt, "/") || strings.HasPrefix(mt, "multipart/") {
+	if err != nil || !strings.Contains(mt, "/") || strings.HasPrefix(mt, "multipart/") ||
+		len(ct) > maxContentTypeLen {
 		return "", fmt.Errorf("mailmime: %s content type is not a media type: %w",
 			label, mailmanager.ErrInvalidHeader)
 	}

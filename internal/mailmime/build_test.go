@@ -305,6 +305,12 @@ func TestWrite_RefusesInvalidHeaders(t *testing.T) {
 		{"address not addr-spec", func(d *Draft) { d.To[0].Email = "not an address" }, "To"},
 		{"address with name part", func(d *Draft) { d.To[0].Email = "X <t@example.com>" }, "To"},
 		{"empty address", func(d *Draft) { d.To[0].Email = "" }, "To"},
+		{"overlong address", func(d *Draft) {
+			d.To[0].Email = strings.Repeat("a", 250) + "@example.com"
+		}, "To"},
+		{"overlong content type", func(d *Draft) {
+			att(d).ContentType = "text/plain; x=" + strings.Repeat("y", 300)
+		}, "content type"},
 		{"name without address", func(d *Draft) { d.From.Email = "" }, "From"},
 		{"message ID with blank", func(d *Draft) { d.MessageID = "a b@x" }, "Message-ID"},
 		{"message ID with bracket", func(d *Draft) { d.MessageID = "<m@x>" }, "Message-ID"},

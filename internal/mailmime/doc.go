@@ -17,10 +17,16 @@
 //
 // # Limits
 //
-// Parse refuses messages over [MaxMessageSize] and header blocks over about
-// [MaxHeaderSize], and keeps the whole message's attachments in memory. It
-// cuts Text and HTML to [MaxBodySize] each, visits at most [MaxParts] parts,
-// and stops descending at [MaxDepth] nested multiparts.
+// Parse refuses messages over [MaxMessageSize] and header blocks over
+// [MaxHeaderSize], and keeps the decoded content of all attachments in
+// memory (at most about the size of the message). It cuts Text and HTML to
+// [MaxBodySize] each, cuts overlong part headers, visits at most [MaxParts]
+// parts, and stops descending at [MaxDepth] nested multiparts.
+//
+// Known limitations: attachments encoded with x-uuencode or other
+// non-MIME encodings are returned as sent; a multipart below the top
+// level whose boundary matches nothing yields no parts; RFC 2231 values
+// in charsets the charset package does not know are read as windows-1252.
 //
 // # Building
 //

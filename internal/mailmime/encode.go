@@ -176,13 +176,14 @@ func quoteString(s string) string {
 	return b.String()
 }
 
-// formatFileParam formats a file name parameter (filename or name). ASCII
-// names are quoted; other names use RFC 2231 in UTF-8, split into
+// formatFileParam formats a file name parameter (filename or name). Short
+// ASCII names are quoted; other names, and names that look like encoded
+// words, use RFC 2231 in UTF-8, split into
 // continuations so that no line grows long, or, with words set, RFC 2047
 // encoded words inside quotes, which older readers of name= expect.
 func formatFileParam(key, name string, words bool) string {
 	name = strings.ToValidUTF8(name, "\uFFFD")
-	if !hasNonASCIIOrControl(name) && len(name) <= 200 {
+	if !needsWords(name) && len(name) <= 200 {
 		return key + "=" + quoteString(name)
 	}
 	if words {

@@ -75,3 +75,74 @@ func checkUTF8(t *testing.T, p *Parsed) {
 		t.Fatalf("line break in subject %q", m.Subject)
 	}
 }
+
+// usable reports whether s can go into a header field: valid UTF-8 without
+// line breaks or NUL.
+func usable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsAny(s, "\r\n\x00")
+}
+
+func FuzzWriteParse(f *testing.F) {
+	f.Add("Quarterly report", "Jane Doe", "report.pdf", "Hello\nthere\n")
+	f.Add("Réunion à Zürich", `Doe, "Jane"`, "résumé (final).pdf", "Grüße")
+	f.Add("=?utf-8?q?not_a_word?=", "=?x?=", "=?utf-8?b?eA==?=.txt", "=3D trailing   \n")
+	f.Add("会議の議事録について"+strings.Repeat("x", 1000), "山田\t太郎", "議事録.txt", "")
+	f.Fuzz(func(t *testing.T, subject, name, filename, text string) {
+		if !usable(subject) || !usable(name) || !usable(filename) || !utf8.ValidString(text) ||
+			strings.ContainsRune(text, '\r') || strings.ContainsAny(filename, `/\`) {
+			t.Skip()
+		}
+		d := &Draft{
+			From:    mailmanager.Address{Name: name, Email: "from@example.com"},
+			To:      []mailmanager.Address{{Email: "to@example.com"}},
+			Subject: subject,
+			Text:    text,
+			Attachments: []mailmanager.OutgoingAttachment{
+				{Filename: filename, Content: strings.NewReader("content")},
+			},
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, d); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+		p, err := Parse(&buf)
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		checkUTF8(t, p)
+		m := p.Message
+
+		// Header folding may merge blanks, and both ends are trimmed.
+		same := func(a, b string) bool {
+			return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+		}
+		if !same(m.Subject, subject) {
+			t.Errorf("subject %q, want %q", m.Subject, subject)
+		}
+		wantName := strings.TrimSpace(name)
+		if strings.EqualFold(wantName, "from@example.com") {
+			wantName = ""
+		}
+		if m.From == nil || !same(m.From.Name, wantName) {
+			t.Errorf("from %v, want name %q", m.From, wantName)
+		}
+		if m.Text != text {
+			t.Errorf("text %q, want %q", m.Text, text)
+		}
+		if len(m.Attachments) != 1 {
+			t.Fatalf("%d attachments", len(m.Attachments))
+		}
+		wantFile := strings.TrimSpace(strings.Map(func(r rune) rune {
+			if r < ' ' || r == 0x7f {
+				return -1
+			}
+			return r
+		}, filename))
+		if wantFile == "." || wantFile == ".." {
+			wantFile = ""
+		}
+		if got := m.Attachments[0].Filename; !same(got, wantFile) {
+			t.Errorf("file name %q, want %q", got, wantFile)
+		}
+	})
+}

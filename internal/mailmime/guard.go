@@ -7,29 +7,46 @@ import (
 	"io"
 )
 
-// maxPartHeader bounds the header block of one MIME part.
-const maxPartHeader = 64 << 10
+// Bounds on the part headers of one message. Once parsed, every header
+// line costs a few hundred bytes of memory, so lines are counted as well as
+// bytes.
+const (
+	maxPartHeaderBytes = 64 << 10
+	maxPartHeaderLines = 1000
+	maxAllHeaderBytes  = 1 << 20
+	maxAllHeaderLines  = 20000
+)
+
+// headerBudget is what is left of the part header bounds of a message.
+type headerBudget struct {
+	bytes, lines int
+}
+
+// newHeaderBudget returns the budget for all part headers of one message.
+func newHeaderBudget() *headerBudget {
+	return &headerBudget{bytes: maxAllHeaderBytes, lines: maxAllHeaderLines}
+}
 
 // headerGuard sits between a multipart body and go-message's multipart
-// reader, which reads part headers without a limit and spends a few hundred
-// bytes of memory on every header line. The guard watches for delimiter
-// lines and ends a part header (by inserting a blank line) once it passes
-// maxPartHeader bytes, or once the header bytes of all parts exhaust a
-// shared budget; the rest of such a header is then read as the part's body.
-// It passes everything else through unchanged.
+// reader, which reads part headers without a limit. The guard watches for
+// delimiter lines and ends a part header (by inserting a blank line) once
+// it passes the bounds of one part, or those of all parts together; the
+// rest of such a header is then read as the part's body. It passes
+// everything else through unchanged.
 type headerGuard struct {
 	br        *bufio.Reader
 	delim     []byte // "--" + boundary
-	budget    *int   // header bytes left for all parts of the message
+	budget    *headerBudget
 	inHeader  bool
 	partBytes int
+	partLines int
 	lineStart bool
 	out       []byte
 	err       error
 }
 
 // newHeaderGuard guards the multipart body r split at boundary.
-func newHeaderGuard(r io.Reader, boundary string, budget *int) *headerGuard {
+func newHeaderGuard(r io.Reader, boundary string, budget *headerBudget) *headerGuard {
 	return &headerGuard{
 		br:        bufio.NewReaderSize(r, 4096),
 		delim:     []byte("--" + boundary),
@@ -73,9 +90,16 @@ func (g *headerGuard) fill() {
 	if !g.inHeader {
 		return
 	}
+
 	g.partBytes += len(line)
-	*g.budget -= len(line)
-	if g.lineStart && (g.partBytes > maxPartHeader || *g.budget < 0) {
+	g.budget.bytes -= len(line)
+	if g.lineStart {
+		g.partLines++
+		g.budget.lines--
+	}
+	over := g.partBytes > maxPartHeaderBytes || g.partLines > maxPartHeaderLines ||
+		g.budget.bytes < 0 || g.budget.lines < 0
+	if g.lineStart && over {
 		// End the header here; what follows is read as the body.
 		g.out = append(append(make([]byte, 0, len(line)+2), line...), '\r', '\n')
 		g.inHeader = false
@@ -102,6 +126,6 @@ func (g *headerGuard) classifyLine() {
 	}
 	if len(rest) == 0 || bytes.IndexByte([]byte(" \t\r\n"), rest[0]) >= 0 {
 		g.inHeader = true
-		g.partBytes = 0
+		g.partBytes, g.partLines = 0, 0
 	}
 }

@@ -58,7 +58,7 @@ func fromTextproto(th textproto.Header) header {
 const maxBadHeaderLines = 1000
 
 // errNoHeader reports input that does not start with a header block.
-var errNoHeader = errors.New("mailmime: no header fields found")
+var errNoHeader = errors.New("no header fields found")
 
 // readHeader reads the header block at the start of br with go-message's
 // reader, tolerating what that reader refuses: an mbox "From " line before
@@ -75,9 +75,10 @@ func readHeader(br *bufio.Reader) (header, error) {
 		if err == nil {
 			break
 		}
+		// go-message reports a malformed line with an untyped error whose
+		// text starts "message:"; any other error is the input failing.
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 			bad >= maxBadHeaderLines || !strings.HasPrefix(err.Error(), "message:") {
-			// The input ended, or reading failed for good.
 			if len(h) == 0 {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mailmanager/mailmanager"
 )
@@ -14,11 +15,11 @@ import (
 const (
 	// MaxMessageSize is the largest message Parse reads, in bytes.
 	MaxMessageSize = 64 << 20
-	// MaxHeaderSize is the largest top-level header block Parse reads,
-	// and the most it reads of the headers of all MIME parts together; a
-	// part header beyond that, or beyond 64 KiB, is cut short and its rest
-	// read as the part's body. (Each header line costs a few hundred bytes
-	// of memory once parsed, so these bounds matter.)
+	// MaxHeaderSize is the largest top-level header block Parse reads.
+	// Part headers are bounded too (64 KiB or 1000 lines each, 1 MiB or
+	// 20000 lines for all parts): a longer one is cut short and its rest
+	// read as the part's body. Each parsed header line costs a few hundred
+	// bytes of memory, so these bounds matter.
 	MaxHeaderSize = 256 << 10
 	// MaxBodySize caps the decoded Text and HTML bodies, each, in bytes;
 	// the rest of a longer body is dropped.
@@ -62,8 +63,9 @@ func (p *Parsed) Content(attachmentID string) ([]byte, bool) {
 // unknown or mislabelled charsets, bad dates and broken encoded words give
 // a partial Message, never a panic, and every string in it is valid UTF-8.
 // It fails only when the input does not start with a header block, when
-// reading r fails, or when the message is larger than [MaxMessageSize]
-// (the error then wraps [ErrTooLarge]).
+// reading r fails, or when the message is larger than [MaxMessageSize] or
+// its header larger than [MaxHeaderSize] (the error then wraps
+// [ErrTooLarge]).
 //
 // Text and HTML are the first text/plain and text/html parts that are not
 // attachments, decoded to UTF-8 with line breaks as "\n"; later such parts
@@ -76,10 +78,13 @@ func (p *Parsed) Content(attachmentID string) ([]byte, bool) {
 // text/calendar, are alternatives of the body and are dropped. Attachment
 // IDs are part paths in the IMAP style ("1", "2.1").
 func Parse(r io.Reader) (*Parsed, error) {
+	const bufSize = 32 << 10
 	lr := &limitReader{
-		r: r, remaining: MaxMessageSize, headerLeft: MaxHeaderSize, inHeader: true,
+		r: r, remaining: MaxMessageSize, inHeader: true,
+		// The buffer reads ahead of the header by up to its size.
+		headerLeft: MaxHeaderSize + bufSize,
 	}
-	br := bufio.NewReaderSize(lr, 32<<10)
+	br := bufio.NewReaderSize(lr, bufSize)
 
 	h, err := readHeader(br)
 	if lr.tooLarge {
@@ -96,7 +101,7 @@ func Parse(r io.Reader) (*Parsed, error) {
 
 	p := &Parsed{Header: h, contents: map[string][]byte{}}
 	_, ctParams := parseParams(h.get("Content-Type"))
-	w := &walker{p: p, fallback: ctParams["charset"], headerBudget: MaxHeaderSize}
+	w := &walker{p: p, fallback: ctParams["charset"], budget: newHeaderBudget()}
 	w.entity(h, br, nil, 0, false)
 	p.Message.Text, p.Message.HTML = w.text.String(), w.html.String()
 	if lr.tooLarge {
@@ -166,7 +171,11 @@ func normalizeBody(s string) string {
 		s = strings.ReplaceAll(s, "\r", "\n")
 	}
 	if len(s) > MaxBodySize {
-		s = s[:MaxBodySize]
+		cut := MaxBodySize
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
 }

@@ -3,6 +3,7 @@ package mailmime
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strconv"
@@ -410,6 +411,22 @@ func TestParse_PartHeadersAreBounded(t *testing.T) {
 		assert.Contains(t, p.Message.Text, "real body")
 		assert.Contains(t, p.Message.Text, "X-Junk: 0123456789", "the cut rest is body")
 		assert.Contains(t, p.Message.Text, "second part")
+	})
+	t.Run("many ordinary parts keep their headers", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Content-Type: multipart/mixed; boundary=b\n\n")
+		for i := 0; i < 900; i++ {
+			fmt.Fprintf(&b, "--b\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n"+
+				"Content-Disposition: attachment; filename=\"f%d.png\"\n"+
+				"Content-ID: <f%d@x>\nX-Attachment-Id: f_%d\n\niVBORw0KGgo=\n", i, i, i)
+		}
+		b.WriteString("--b--\n")
+		p := mustParse(t, b.String())
+		require.Len(t, p.Message.Attachments, 900)
+		last := p.Message.Attachments[899]
+		assert.Equal(t, "f899.png", last.Filename)
+		assert.Equal(t, "image/png", last.ContentType)
+		assert.Equal(t, int64(8), last.Size)
 	})
 	t.Run("header line flood stays cheap", func(t *testing.T) {
 		const flood = 8 << 20

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// MaxReferences is how many message IDs [ReplyReferences] keeps.
+// MaxReferences is the most message IDs [ReplyReferences] returns.
 const MaxReferences = 20
 
 // ReplySubject returns the subject of a reply to a message with subject s:

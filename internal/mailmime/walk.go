@@ -18,8 +18,8 @@ type walker struct {
 	fallback string
 	// visited counts the entities seen, against MaxParts.
 	visited int
-	// headerBudget is how many bytes of part headers are still read.
-	headerBudget int
+	// budget bounds the part headers read.
+	budget *headerBudget
 	// text and html collect the bodies.
 	text, html         strings.Builder
 	haveText, haveHTML bool
@@ -70,7 +70,7 @@ func (w *walker) children(mt, boundary string, r io.Reader, partPath []int, dept
 	if boundary == "" {
 		return 0
 	}
-	mr := textproto.NewMultipartReader(newHeaderGuard(r, boundary, &w.headerBudget), boundary)
+	mr := textproto.NewMultipartReader(newHeaderGuard(r, boundary, w.budget), boundary)
 	n := 0
 	for w.visited < MaxParts {
 		part, err := mr.NextPart()
