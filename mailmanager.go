@@ -77,6 +77,12 @@ type Config struct {
 	// passing fault. The zero value retries with the defaults documented
 	// on RetryPolicy.
 	Retry RetryPolicy
+
+	// LeaseTTL is how long a sync lease lasts without renewal, when the
+	// Store offers leases (see [Leaser]): the longest a crashed process
+	// keeps others from syncing its mailboxes. It is renewed every third of
+	// it. Zero means a minute.
+	LeaseTTL time.Duration
 }
 
 // Manager connects mailboxes, keeps their tokens fresh, and syncs and sends
@@ -98,6 +104,9 @@ type Manager struct {
 	now          func() time.Time
 	stateTTL     time.Duration
 	retry        RetryPolicy
+	holder       string // this Manager's name as a lease holder
+	leaseTTL     time.Duration
+	leaseRenew   time.Duration
 
 	mu     sync.Mutex
 	tokens map[string]*tokenCache
@@ -133,6 +142,8 @@ func New(c Config) (*Manager, error) {
 		now:          c.Now,
 		stateTTL:     c.StateTTL,
 		retry:        c.Retry.withDefaults(),
+		holder:       newID("mgr_"),
+		leaseTTL:     c.LeaseTTL,
 		tokens:       make(map[string]*tokenCache),
 		pacers:       make(map[string]*pacer),
 	}
@@ -151,6 +162,10 @@ func New(c Config) (*Manager, error) {
 	if m.stateTTL <= 0 {
 		m.stateTTL = 10 * time.Minute
 	}
+	if m.leaseTTL <= 0 {
+		m.leaseTTL = leaseTTL
+	}
+	m.leaseRenew = m.leaseTTL / 3
 	for _, p := range c.Providers {
 		if p == nil {
 			return nil, errors.New("mailmanager: config: nil provider")

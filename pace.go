@@ -38,6 +38,9 @@ type RateLimited interface {
 type pacer struct {
 	limits Limits
 	slots  chan struct{}
+	// shared, when set, spends units in a budget shared between
+	// processes instead of the local window.
+	shared func(ctx context.Context, units int) (time.Duration, error)
 
 	mu    sync.Mutex
 	spent []spend // oldest first
@@ -80,6 +83,9 @@ func (p *pacer) spendUnits(ctx context.Context, cost int) error {
 		return nil
 	}
 	cost = min(cost, l.Units)
+	if p.shared != nil {
+		return p.spendShared(ctx, cost)
+	}
 	for {
 		p.mu.Lock()
 		now := time.Now()
@@ -121,7 +127,14 @@ func (m *Manager) pacer(ctx context.Context, accountID string) (*pacer, error) {
 	}
 	if prov, err := m.provider(s.Provider); err == nil {
 		if rl, ok := prov.(RateLimited); ok {
-			p = newPacer(rl.Limits())
+			l := rl.Limits()
+			p = newPacer(l)
+			if qs, ok := m.store.(QuotaStore); ok && l.Units > 0 && l.Window > 0 {
+				key := "quota/" + accountID
+				p.shared = func(ctx context.Context, units int) (time.Duration, error) {
+					return qs.SpendQuota(ctx, key, units, l.Units, l.Window)
+				}
+			}
 		}
 	}
 	m.mu.Lock()
@@ -131,6 +144,23 @@ func (m *Manager) pacer(ctx context.Context, accountID string) (*pacer, error) {
 	}
 	m.pacers[accountID] = p
 	return p, nil
+}
+
+// spendShared spends units in the shared budget, waiting as long as the
+// store says.
+func (p *pacer) spendShared(ctx context.Context, cost int) error {
+	for {
+		wait, err := p.shared(ctx, cost)
+		if err != nil {
+			return fmt.Errorf("mailmanager: spend shared quota: %w", err)
+		}
+		if wait <= 0 {
+			return nil
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("mailmanager: waiting for quota: %w", err)
+		}
+	}
 }
 
 // paceTransport holds each request until the account's limits allow it.

@@ -44,6 +44,10 @@ const (
 // interrupted reset still marks its pages. Within one call a reset happens
 // at most once, and after three resets of an account within a day Sync
 // returns an error wrapping [ErrCursorExpired] instead of another.
+//
+// When the store offers leases (see [Leaser]), Sync holds the account's
+// lease while it runs and fails with [ErrSyncInProgress] when another
+// process holds it.
 func (m *Manager) Sync(ctx context.Context, accountID string, opts SyncOptions,
 	fn func(context.Context, *Changes) error) (*SyncReport, error) {
 	start := m.now()
@@ -51,6 +55,11 @@ func (m *Manager) Sync(ctx context.Context, accountID string, opts SyncOptions,
 	if err != nil {
 		return nil, err
 	}
+	ctx, release, err := m.holdLease(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	s, err := m.store.Account(ctx, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("mailmanager: sync %s: %w", accountID, err)

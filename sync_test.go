@@ -261,3 +261,36 @@ func TestManager_SyncRefusesAccountNeedingReauth(t *testing.T) {
 	})
 	require.ErrorIs(t, err, mailmanager.ErrReauthRequired)
 }
+
+func TestManager_SyncLeaseKeepsOneSyncPerAccount(t *testing.T) {
+	e, _, id := newSyncEnv(t)
+	ctx := context.Background()
+	other := e.newManager()
+	entered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		first := true
+		_, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, func(context.Context, *mailmanager.Changes) error {
+			if first {
+				first = false
+				close(entered)
+				<-release
+			}
+			return nil
+		})
+		done <- err
+	}()
+	<-entered
+
+	_, err := other.Sync(ctx, id, mailmanager.SyncOptions{}, func(context.Context, *mailmanager.Changes) error {
+		t.Error("a second sync of the same account ran")
+		return nil
+	})
+	require.ErrorIs(t, err, mailmanager.ErrSyncInProgress)
+	require.ErrorIs(t, err, mailmanager.ErrConflict)
+
+	close(release)
+	require.NoError(t, <-done)
+	_, err = other.Sync(ctx, id, mailmanager.SyncOptions{}, func(context.Context, *mailmanager.Changes) error { return nil })
+	require.NoError(t, err, "the lease is free once the first sync ends")
+}

@@ -32,6 +32,7 @@ type Store struct {
 	// sweepAt is the number of nonces at which the next claim drops the
 	// expired ones.
 	sweepAt int
+	leases  map[string]lease // by key
 }
 
 // owner is what makes an account unique besides its ID.
