@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	khttp "github.com/microsoft/kiota-http-go"
@@ -205,4 +206,15 @@ func transportOf(c *http.Client) http.RoundTripper {
 		return http.DefaultTransport
 	}
 	return c.Transport
+}
+
+var _ mailmanager.RateLimited = (*Provider)(nil)
+
+// Limits implements [mailmanager.RateLimited] with Graph's limits per
+// mailbox: at most 4 requests in flight and 10,000 requests in 10 minutes.
+// The Manager applies them per account, across every Mailbox it opens.
+//
+// See https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits
+func (p *Provider) Limits() mailmanager.Limits {
+	return mailmanager.Limits{MaxInFlight: 4, Units: 10000, Window: 10 * time.Minute}
 }
