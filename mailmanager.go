@@ -111,6 +111,8 @@ type Manager struct {
 	mu     sync.Mutex
 	tokens map[string]*tokenCache
 	pacers map[string]*pacer // by account ID; nil entries for unlimited
+	// mailboxes are the opened mailboxes, by account ID.
+	mailboxes map[string]Mailbox
 }
 
 // New validates c and returns a Manager.
@@ -146,6 +148,7 @@ func New(c Config) (*Manager, error) {
 		leaseTTL:     c.LeaseTTL,
 		tokens:       make(map[string]*tokenCache),
 		pacers:       make(map[string]*pacer),
+		mailboxes:    make(map[string]Mailbox),
 	}
 	if c.CallbackPath == "" {
 		m.callbackPath = "/oauth/callback"
@@ -255,10 +258,7 @@ func (m *Manager) Disconnect(ctx context.Context, id string) error {
 	if err := m.store.DeleteAccount(ctx, id); err != nil {
 		return fmt.Errorf("mailmanager: disconnect %s: %w", id, err)
 	}
-	m.mu.Lock()
-	delete(m.tokens, id)
-	delete(m.pacers, id)
-	m.mu.Unlock()
+	m.forget(id)
 	m.log.InfoContext(ctx, "account disconnected",
 		"account", id, "provider", s.Provider, "user", s.UserID)
 	return nil

@@ -331,7 +331,9 @@ func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // Mailbox opens the account's mailbox at its provider. It fails with
-// [ErrReauthRequired] for an account that needs re-authorization.
+// [ErrReauthRequired] for an account that needs re-authorization. The
+// Manager keeps one Mailbox per account, so what a provider learns about a
+// mailbox (its address, its folders) is learned once.
 func (m *Manager) Mailbox(ctx context.Context, accountID string) (Mailbox, error) {
 	s, err := m.store.Account(ctx, accountID)
 	if err != nil {
@@ -340,13 +342,34 @@ func (m *Manager) Mailbox(ctx context.Context, accountID string) (Mailbox, error
 	if s.Status == StatusNeedsReauth {
 		return nil, fmt.Errorf("mailmanager: account %s: %w", accountID, ErrReauthRequired)
 	}
+	m.mu.Lock()
+	mb, ok := m.mailboxes[accountID]
+	m.mu.Unlock()
+	if ok {
+		return mb, nil
+	}
 	p, err := m.provider(s.Provider)
 	if err != nil {
 		return nil, fmt.Errorf("mailmanager: account %s: %w", accountID, err)
 	}
-	mb, err := p.Open(ctx, m.Client(accountID))
+	mb, err = p.Open(ctx, m.Client(accountID))
 	if err != nil {
 		return nil, fmt.Errorf("mailmanager: open mailbox of account %s: %w", accountID, err)
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cached, ok := m.mailboxes[accountID]; ok {
+		return cached, nil
+	}
+	m.mailboxes[accountID] = mb
 	return mb, nil
+}
+
+// forget drops what the Manager keeps in memory about an account.
+func (m *Manager) forget(accountID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.tokens, accountID)
+	delete(m.pacers, accountID)
+	delete(m.mailboxes, accountID)
 }
