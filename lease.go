@@ -58,7 +58,11 @@ func (m *Manager) holdLease(ctx context.Context, accountID string) (context.Cont
 		return ctx, func() {}, nil
 	}
 	key := leaseKey(accountID)
-	err := l.AcquireLease(ctx, key, m.holder, m.leaseTTL)
+	// Each run holds the lease under its own name, so two runs in one
+	// Manager exclude each other too, and one's release never frees the
+	// other's lease.
+	holder := newID(m.holder + "/")
+	err := l.AcquireLease(ctx, key, holder, m.leaseTTL)
 	if errors.Is(err, ErrConflict) {
 		return nil, nil, fmt.Errorf("mailmanager: sync %s: %w", accountID, ErrSyncInProgress)
 	}
@@ -76,7 +80,7 @@ func (m *Manager) holdLease(ctx context.Context, accountID string) (context.Cont
 			case <-done:
 				return
 			case <-t.C:
-				if err := l.AcquireLease(ctx, key, m.holder, m.leaseTTL); err != nil {
+				if err := l.AcquireLease(ctx, key, holder, m.leaseTTL); err != nil {
 					m.log.WarnContext(ctx, "sync lease lost", "account", accountID, "error", err.Error())
 					cancel(fmt.Errorf("mailmanager: sync %s: lease lost: %w", accountID, err))
 					return
@@ -90,7 +94,7 @@ func (m *Manager) holdLease(ctx context.Context, accountID string) (context.Cont
 		// Give the lease up even if the sync's context has ended.
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer rcancel()
-		if err := l.ReleaseLease(rctx, key, m.holder); err != nil {
+		if err := l.ReleaseLease(rctx, key, holder); err != nil {
 			m.log.WarnContext(rctx, "sync lease not released", "account", accountID, "error", err.Error())
 		}
 	}

@@ -294,3 +294,31 @@ func TestManager_SyncLeaseKeepsOneSyncPerAccount(t *testing.T) {
 	_, err = other.Sync(ctx, id, mailmanager.SyncOptions{}, func(context.Context, *mailmanager.Changes) error { return nil })
 	require.NoError(t, err, "the lease is free once the first sync ends")
 }
+
+func TestManager_TwoSyncsInOneManagerExcludeEachOther(t *testing.T) {
+	e, _, id := newSyncEnv(t)
+	ctx := context.Background()
+	entered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		first := true
+		_, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, func(context.Context, *mailmanager.Changes) error {
+			if first {
+				first = false
+				close(entered)
+				<-release
+			}
+			return nil
+		})
+		done <- err
+	}()
+	<-entered
+
+	_, err := e.m.Sync(ctx, id, mailmanager.SyncOptions{}, func(context.Context, *mailmanager.Changes) error {
+		t.Error("a second sync in the same Manager ran")
+		return nil
+	})
+	require.ErrorIs(t, err, mailmanager.ErrSyncInProgress)
+	close(release)
+	require.NoError(t, <-done)
+}

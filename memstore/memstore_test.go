@@ -25,6 +25,10 @@ func TestStore_Contract(t *testing.T) {
 	})
 }
 
+func TestStore_Leaser(t *testing.T) {
+	storetest.TestLeaser(t, func(*testing.T) mailmanager.TokenStore { return New() })
+}
+
 // TestStore_ContractWithDatabaseTimes runs the suite on a store that keeps
 // times as a database does, in UTC to the microsecond, to show that the
 // suite does not demand exact times.

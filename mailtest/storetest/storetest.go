@@ -7,6 +7,8 @@
 //
 // where newEmptyStore has the type func(*testing.T) mailmanager.TokenStore
 // and may use t to open a temporary database and register its cleanup.
+// A store that implements the optional interfaces also calls [TestLeaser]
+// and [TestQuotaStore] with the same function.
 //
 // The suite also fits stores that keep times to the microsecond and stores
 // shared between processes: it compares times to within a microsecond and
