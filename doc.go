@@ -54,6 +54,58 @@
 // next run. When the provider has forgotten the cursor, the sync starts
 // over and marks its pages [Changes.Reset].
 //
+// # Push notifications and the scheduler
+//
+// [Manager.Scheduler] returns a [Scheduler] that syncs accounts when the
+// providers announce changes, and polls every account as a safety net,
+// since push is lossy at both providers (notifications are dropped,
+// delayed, or arrive for subscriptions that are gone):
+//
+//	s := m.Scheduler(mailmanager.SchedulerConfig{
+//		Handle:   store.Apply, // gets every page, like Sync's fn
+//		OnError:  report,
+//		PushPath: "/mail/push",
+//	})
+//	mux.Handle("/mail/push/", s.PushHandler())
+//	go s.Run(ctx)
+//
+// Triggers of one account within SchedulerConfig.Debounce, and those
+// arriving while its sync runs, make one sync; an account is never synced
+// twice at once, by the Scheduler itself and across processes through the
+// store's leases. Every SchedulerConfig.Poll (five minutes by default) all
+// active accounts are synced and their subscriptions checked. Run one
+// Scheduler per Manager.
+//
+// With PushPath set, the Scheduler subscribes every active mailbox whose
+// [Mailbox] implements [Watcher], renews subscriptions by the Manager's
+// clock before they end, ends them on [Manager.Disconnect] and creates one
+// for a newly connected account at once. A connect never waits for or
+// fails with subscribing: a failure is logged, reported to OnError and
+// tried again on the next poll. Subscription records (ID, account,
+// expiry, renewal time and the client state, sealed like tokens) are kept
+// in the store's settings under "push/account/{id}" and
+// "push/sub/{provider}/{id}", so any process sharing the store can check a
+// notification. [Scheduler.Renew] runs a renewal pass on demand.
+//
+// Outlook: one Graph subscription per mailbox to "me/messages" (created,
+// updated, deleted) with a random client state and the push URL as both
+// notification and lifecycle URL, renewed by PATCH half a day before it
+// ends. The push handler echoes validation requests while a subscription
+// is being created, once per token; it ignores and counts notifications
+// whose client state does not match, recreates a subscription on
+// subscriptionRemoved, syncs on missed and renews on
+// reauthorizationRequired.
+//
+// Gmail: users.watch on the Pub/Sub topic of gmail.PushConfig, renewed
+// daily, users.stop on disconnect. The Pub/Sub push subscription is set up
+// by the host to post to PushPath + "/gmail"; the provider checks its OIDC
+// identity token against keys the host supplies, a URL token, or both.
+//
+// The push handler answers at once and only schedules work: 202 for
+// accepted notifications, 401 for an unauthenticated request, 403 when
+// every notification carried a wrong client state, 400 for a malformed
+// request or an unexpected validation.
+//
 // # Sending and changing mail
 //
 // [Manager.Send], [Manager.Reply] and [Manager.Forward] send mail through
@@ -96,4 +148,19 @@
 //     before it concludes that the grant was revoked.
 //   - The default error page is plain text; hosts that want their own look
 //     set Config.OnError.
+//   - Push records live in settings, which a store cannot delete: an ended
+//     subscription is kept, marked removed.
+//   - A Gmail notification names a mailbox by address; the handler finds
+//     its accounts by listing every account, which costs one store read
+//     of all accounts per notification.
+//   - Outlook subscriptions last 4225 minutes, under the 4230 Graph allows
+//     for messages; basic notifications only (no resource data, no
+//     encrypted content), one subscription per mailbox on every folder.
+//   - Validation requests are accepted for 30 seconds after any
+//     subscription request of the same provider, once per token; the
+//     token's single use relies on the store's ClaimNonce, whose expiry
+//     memstore judges by the wall clock.
+//   - Syncs another process holds the lease for are tried again with a
+//     backoff up to a minute; the Scheduler's timers (debounce, poll) run
+//     on real time, only renewal decisions use Config.Now.
 package mailmanager

@@ -113,6 +113,8 @@ type Manager struct {
 	pacers map[string]*pacer // by account ID; nil entries for unlimited
 	// mailboxes are the opened mailboxes, by account ID.
 	mailboxes map[string]Mailbox
+	// scheduler is the running Scheduler, told of connected accounts.
+	scheduler *Scheduler
 }
 
 // New validates c and returns a Manager.
@@ -249,6 +251,7 @@ func (m *Manager) Disconnect(ctx context.Context, id string) error {
 		return fmt.Errorf("mailmanager: disconnect %s: %w", id, err)
 	}
 
+	m.unwatch(ctx, s)
 	if p, err := m.provider(s.Provider); err == nil {
 		if r, ok := p.(Revoker); ok {
 			m.revoke(ctx, r, s)

@@ -183,6 +183,7 @@ func (m *Manager) serveCallback(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, status, err)
 		return
 	}
+	m.connected(a)
 	next := st.Next
 	if next == "" {
 		next = "/"

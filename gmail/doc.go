@@ -80,4 +80,15 @@
 //   - Modification.MoveTo adds that label and removes INBOX.
 //   - Gmail's profile has no display name, so [mailmanager.Profile.Name]
 //     stays empty.
+//   - Push (see [PushConfig]): mailboxes implement [mailmanager.Watcher]
+//     with users.watch (renewed daily, seven-day lifetime) and users.stop;
+//     the Provider implements [mailmanager.PushDecoder] for Pub/Sub push
+//     deliveries. Identity tokens are verified against keys the host
+//     supplies ([StaticKeys], [ParseJWKS]); the provider fetches no keys
+//     and caches none. Only RS256 is accepted; aud, iss, email,
+//     email_verified, exp and iat are checked with 30 seconds of clock
+//     skew. The Pub/Sub topic, its push subscription and the publish
+//     grant to gmail-api-push@system.gserviceaccount.com are set up by the
+//     host at Google Cloud; a replayed delivery within the token's hour is
+//     accepted (it only triggers a sync).
 package gmail

@@ -57,6 +57,9 @@ type Config struct {
 	// QuotaWindow is the window QuotaUnits applies to. Zero means a
 	// minute, as Gmail counts; tests shorten it.
 	QuotaWindow time.Duration
+	// Push configures push notifications through Cloud Pub/Sub. Zero
+	// means none: mailboxes are only polled.
+	Push PushConfig
 }
 
 // Provider is the Gmail [mailmanager.Provider]. It also implements
@@ -71,6 +74,7 @@ type Provider struct {
 
 	quotaUnits  int
 	quotaWindow time.Duration
+	push        PushConfig
 }
 
 // New returns a Gmail provider configured by c, with zero fields set to
@@ -85,6 +89,7 @@ func New(c Config) *Provider {
 
 		quotaUnits:  c.QuotaUnits,
 		quotaWindow: c.QuotaWindow,
+		push:        c.Push,
 	}
 	if p.quotaUnits == 0 {
 		p.quotaUnits = DefaultQuotaUnits
@@ -144,6 +149,7 @@ func (p *Provider) Open(ctx context.Context, client *http.Client) (mailmanager.M
 		client:    client,
 		batchURL:  p.apiURL + "batch/gmail/v1",
 		batchSize: p.batchSize,
+		push:      p.push,
 	}, nil
 }
 
@@ -208,6 +214,7 @@ type mailbox struct {
 	client    *http.Client
 	batchURL  string
 	batchSize int
+	push      PushConfig
 
 	mu      sync.Mutex
 	address string // primary address, once known

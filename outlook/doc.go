@@ -57,6 +57,9 @@
 //     messages that were in it: Graph's message delta is per folder and
 //     the folder's delta link no longer answers. A host learns of it only
 //     through a full sync.
+//   - Sync confirms each removal Graph reports with one request before it
+//     reports a deletion (see [Mailbox.Sync]), so a run after many
+//     thousands of messages were purged makes as many requests more.
 //   - Removals seen during a run wait in the cursor until the run's last
 //     page; a run that removes many thousands of messages therefore
 //     carries a cursor that grows by about 160 bytes per removal until
@@ -77,4 +80,11 @@
 //     folder IDs are per Mailbox value: two Mailboxes opened on the same
 //     account may together exceed the limit, and each looks the address
 //     and folders up once.
+//   - Push: [Mailbox] implements [mailmanager.Watcher] with a Graph
+//     subscription to me/messages (created, updated, deleted) through
+//     plain /subscriptions calls, renewed by PATCH; [Provider] implements
+//     [mailmanager.PushDecoder] for validation requests, change and
+//     lifecycle notifications. Basic notifications only: no
+//     includeResourceData and no encrypted content. Graph requires an
+//     https notification URL reachable from the internet.
 package outlook

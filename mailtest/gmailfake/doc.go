@@ -57,6 +57,18 @@
 // [Server.ExpireHistory] and [Server.OnRequest] steer failures and time;
 // [Server.Stats] counts round trips, calls and quota.
 //
+// # Push
+//
+// users.watch (topic "projects/*/topics/*", optional labelIds to include)
+// and users.stop are served. While a mailbox is watched, each history
+// record is posted to the URL of [Server.SetPush] (loopback only) as a
+// Pub/Sub push delivery, {"message":{"data","messageId","publishTime"},
+// "subscription"}, with data the base64 of {"emailAddress","historyId"}
+// and, when PushConfig.Token is set, its result as bearer token
+// ([SignIDToken] makes one). [Server.DropPushes] drops notifications,
+// [Server.PushStats] counts them, [Server.Watching] shows a watch. Failed
+// deliveries are not retried, unlike Pub/Sub's.
+//
 // # Limitations
 //
 //   - Search (q) understands from:, to:, cc:, bcc:, subject:, in:, label:,
@@ -67,7 +79,7 @@
 //   - Header values in payloads are unfolded but not decoded; text part
 //     data is in the part's own charset. A message/rfc822 part is an
 //     attachment, not a nested tree.
-//   - threads.list, messages.insert and import, watch, and label update or
+//   - threads.list, messages.insert and import, and label update or
 //     delete are not served. Sent mail is not delivered to other
 //     mailboxes.
 //   - A change to one message is one history record; a modify that adds

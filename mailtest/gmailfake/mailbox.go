@@ -66,6 +66,7 @@ type mailbox struct {
 	drafts      map[string]*message // by draft ID
 	sent        []Message
 	aliases     []alias
+	watch       *watch // set by users.watch, nil after users.stop
 }
 
 func newMailbox(address string) *mailbox {
@@ -97,6 +98,9 @@ func (mb *mailbox) log(rec record, limit int) uint64 {
 	rec.labels = slices.Clone(rec.labels)
 	mb.history = append(mb.history, rec)
 	mb.trimHistory(limit)
+	if mb.watch != nil {
+		mb.watch.changed(mb, rec)
+	}
 	return rec.id
 }
 

@@ -59,6 +59,10 @@ func resolve(method string, p []string) (string, []string) {
 		return "threads.get", p[1:]
 	case len(p) == 2 && p[0] == "settings" && p[1] == "sendAs" && get:
 		return "settings.sendAs.list", nil
+	case len(p) == 1 && p[0] == "watch" && post:
+		return "watch", nil
+	case len(p) == 1 && p[0] == "stop" && post:
+		return "stop", nil
 	}
 	return "", nil
 }
@@ -125,8 +129,10 @@ func cost(op string) int {
 		return 15
 	case "messages.batchModify", "messages.batchDelete":
 		return 50
-	case "messages.send", "drafts.send":
+	case "messages.send", "drafts.send", "watch":
 		return 100
+	case "stop":
+		return 50
 	}
 	return 1
 }
@@ -180,6 +186,10 @@ func handlerFor(op string) handler {
 		return (*Server).listSendAs
 	case "threads.get":
 		return (*Server).getThread
+	case "watch":
+		return (*Server).watchMailbox
+	case "stop":
+		return (*Server).stopWatch
 	}
 	return nil
 }

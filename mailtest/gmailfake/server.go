@@ -53,6 +53,7 @@ type Server struct {
 	historyLimit int
 	uploads      map[string]*uploadSession
 	stats        Stats
+	push         pushState
 }
 
 // New starts a Server on 127.0.0.1 that accepts the tokens auth accepts.

@@ -65,6 +65,27 @@
 //     tokens answer 401 InvalidAuthenticationToken, a mailbox switched off
 //     with [Server.SetExchangeEnabled] 404 MailboxNotEnabledForRESTAPI.
 //
+// # Change notifications
+//
+// POST, GET, PATCH and DELETE /v1.0/subscriptions serve subscriptions to
+// "me/messages" or one folder's messages ("me/mailFolders('inbox')/
+// messages"), with changeType a list of created, updated and deleted, a
+// clientState of at most 128 characters and an expiration at most 4230
+// minutes ahead ([MaxSubscriptionLifetime]) by the clock of
+// [Server.SetSubscriptionClock]. A create first posts
+// ?validationToken=... to the notification and the lifecycle URL (both
+// must be on loopback) and answers 400 ValidationError unless each echoes
+// the token as text/plain with 200 within 10 seconds. Changes of a
+// watched mailbox are posted as {"value":[{"subscriptionId","clientState",
+// "changeType","resource","resourceData","subscriptionExpirationDateTime",
+// "tenantId"}]}; [Server.Lifecycle] posts subscriptionRemoved (which also
+// ends the subscription), missed or reauthorizationRequired.
+// [Server.DropNotifications] drops change notifications,
+// [Server.NotificationStats] counts them, [Server.Subscriptions] lists the
+// live ones. Failed deliveries are not retried, expired subscriptions
+// are kept but silent, and a move between folders is reported as an
+// update for a whole-mailbox subscription.
+//
 // # Limitations
 //
 // Message delta covers one folder at a time, as Graph's does; the

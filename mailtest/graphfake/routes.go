@@ -55,6 +55,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle(method+" "+uploadPath+"{session}",
 			s.serve(method+" "+uploadPath+"{session}", kindUpload, (*call).uploadChunk))
 	}
+	s.subscriptionRoutes(mux)
 	mux.Handle("/", http.HandlerFunc(s.unknown))
 }
 

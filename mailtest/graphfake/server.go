@@ -43,6 +43,7 @@ type Server struct {
 	latency   time.Duration
 	fault     func(r *http.Request) (status int, retryAfter time.Duration)
 	stats     Stats
+	subs      subState
 }
 
 // New starts a fake Graph server on 127.0.0.1 that accepts the access tokens

@@ -30,6 +30,10 @@ type mailbox struct {
 	expired        map[string]string // retired token -> error code
 
 	inFlight int
+
+	// onChange, when set, is called with Server.mu held after every
+	// change is numbered; subscriptions use it.
+	onChange func(*mailbox)
 }
 
 // folder is one mail folder of a mailbox.
@@ -94,6 +98,9 @@ func newMailbox(address, displayName string) *mailbox {
 
 func (mb *mailbox) bump() uint64 {
 	mb.seq++
+	if mb.onChange != nil {
+		mb.onChange(mb)
+	}
 	return mb.seq
 }
 
