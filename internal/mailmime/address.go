@@ -44,8 +44,18 @@ func parseAddressList(s, fallback string) []mailmanager.Address {
 // decodeHeader8bit repairs raw 8-bit bytes of a header value to UTF-8 and
 // leaves encoded words for later.
 func decodeHeader8bit(s, fallback string) string {
-	s = DecodeText([]byte(s), fallback)
-	return strings.NewReplacer("\r", " ", "\n", " ", "\x00", "").Replace(s)
+	return strings.Map(foldControl, DecodeText([]byte(s), fallback))
+}
+
+// foldControl turns CR and LF into spaces and drops NUL.
+func foldControl(r rune) rune {
+	switch r {
+	case '\r', '\n':
+		return ' '
+	case 0:
+		return -1
+	}
+	return r
 }
 
 // parseStrict parses s with net/mail.
