@@ -129,6 +129,10 @@ type OutgoingAttachment struct {
 	ContentID string
 	// Content is read once when the message is sent.
 	Content io.Reader
+	// Size is the length of Content in bytes, if known, or zero. It lets
+	// a provider that must hold the content allocate it once; a Content
+	// that has a Len method or is an io.Seeker tells its size anyway.
+	Size int64
 }
 
 // Sent describes a message the provider accepted.

@@ -66,7 +66,10 @@ func servePerfFakes(in io.Reader, out io.Writer) error {
 	fake.SetLatency(perfLatency)
 
 	enc := json.NewEncoder(out)
-	hello := perfFakesHello{Endpoint: oauth.MicrosoftEndpoint("common"), APIURL: fake.URL() + "/v1.0"}
+	hello := perfFakesHello{
+		Endpoint: oauth.MicrosoftEndpoint("common"),
+		APIURL:   fake.URL() + "/v1.0",
+	}
 	if err := enc.Encode(hello); err != nil {
 		return err
 	}
@@ -235,7 +238,7 @@ func BenchmarkOutlookSendAttachmentMemory(b *testing.B) {
 			Text:    "Attached.",
 			Attachments: []mailmanager.OutgoingAttachment{{
 				Filename: "data.bin", ContentType: "application/octet-stream",
-				Content: newPerfPattern(size),
+				Content: newPerfPattern(size), Size: int64(size),
 			}},
 		})
 		peak = max(peak, s.stopAt())

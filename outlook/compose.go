@@ -64,7 +64,7 @@ func readAttachments(in []mailmanager.OutgoingAttachment) ([]outAttachment, int6
 		if a.Content == nil {
 			return nil, 0, fmt.Errorf("outlook: attachment %d has no content", i)
 		}
-		data, err := io.ReadAll(a.Content)
+		data, err := readAll(a.Content, a.Size)
 		if err != nil {
 			return nil, 0, fmt.Errorf("outlook: read attachment %d: %w", i, err)
 		}
@@ -78,6 +78,47 @@ func readAttachments(in []mailmanager.OutgoingAttachment) ([]outAttachment, int6
 		total += int64(len(data))
 	}
 	return out, total, nil
+}
+
+// readAll reads r whole. When its size is known (given, or told by a bytes
+// or strings reader or a file), the buffer is allocated once at that size
+// instead of grown by doubling, which would hold up to twice the content.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		size = -1
+	}
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		size = int64(v.Len())
+	case io.Seeker:
+		if size >= 0 {
+			break
+		}
+		cur, err := v.Seek(0, io.SeekCurrent)
+		if err == nil {
+			end, err := v.Seek(0, io.SeekEnd)
+			if err == nil {
+				_, err = v.Seek(cur, io.SeekStart)
+			}
+			if err == nil {
+				size = end - cur
+			}
+		}
+	}
+	if size < 0 || size > 1<<31 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, size, size+1)
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return buf[:n], nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The reader may hold more than it said.
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }
 
 // fileAttachment is the Graph form of a small attachment, sent inline in
