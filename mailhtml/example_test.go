@@ -19,6 +19,6 @@ func ExampleSanitize() {
 	fmt.Println(res.HTML)
 	fmt.Println("remote images held back:", res.RemoteImagesBlocked)
 	// Output:
-	// <p>Hi <b>there</b></p><img alt="Logo" src="/mail/m1/cid/logo@example.com"><a href="https://example.com" rel="noopener noreferrer nofollow" target="_blank">Read more</a>
+	// <p>Hi <b>there</b></p><img alt="Logo" src="/mail/m1/cid/logo@example.com"/><a href="https://example.com" rel="noopener noreferrer nofollow" target="_blank">Read more</a>
 	// remote images held back: 1
 }

@@ -22,6 +22,12 @@
 //     counted in [Result.RemoteImagesBlocked] so the host can offer a
 //     "show images" button.
 //
+// The result is balanced: it is parsed as the content of a <div>, as a
+// browser parses it where the host shows it, and rendered again, so stray
+// end tags cannot close the host's elements and unclosed ones end with the
+// message. A protocol-relative image ("//host/x.png") counts as remote and
+// loads over https when allowed.
+//
 // Links keep their http, https and mailto targets and open in a new
 // browsing context with rel="noopener noreferrer nofollow". Images in
 // the message itself ("cid:" URLs) are rewritten through [Options.CID] to
@@ -63,6 +69,6 @@ func Sanitize(html string, o Options) Result {
 	if strings.TrimSpace(html) == "" {
 		return Result{}
 	}
-	cleaned := newPolicy().Sanitize(html)
+	cleaned := newPolicy().Sanitize(schemeImages(html))
 	return rewrite(cleaned, o)
 }

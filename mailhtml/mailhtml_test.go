@@ -208,8 +208,8 @@ func TestSanitize_RemoteImages(t *testing.T) {
 		wantAbsent  []string
 	}{
 		{
-			name:        "blocked and counted",
-			wantBlocked: 2,
+			name:        "blocked and counted, protocol-relative too",
+			wantBlocked: 3,
 			want:        []string{"<p>Hello</p>"},
 			wantAbsent:  []string{"track.example", "cdn.example", "<img"},
 		},
@@ -219,10 +219,9 @@ func TestSanitize_RemoteImages(t *testing.T) {
 			want: []string{
 				`src="https://track.example/open.gif"`, `src="http://cdn.example/logo.png"`,
 				`referrerpolicy="no-referrer"`,
+				// A protocol-relative source loads over https.
+				`src="https://cdn.example/x.png"`,
 			},
-			// A protocol-relative source is relative to the host page:
-			// it is dropped either way.
-			wantAbsent: []string{"//cdn.example/x.png"},
 		},
 	}
 	for _, tt := range tests {
@@ -299,4 +298,44 @@ func BenchmarkSanitize(b *testing.B) {
 	for b.Loop() {
 		mailhtml.Sanitize(body, o)
 	}
+}
+
+func TestSanitize_BalancesTags(t *testing.T) {
+	cases := []struct {
+		name, in   string
+		notContain []string
+		contain    []string
+	}{
+		{"stray end tags cannot close the page's elements",
+			`<p>hi</div></details></div></main><h1>PHISH</h1>`,
+			[]string{"</div>", "</details>", "</main>"}, []string{"<h1>PHISH</h1>"}},
+		{"an open link is closed at the message's end",
+			`<a href="http://evil.example/">click`,
+			nil, []string{"click</a>"}},
+		{"open table and bold are closed",
+			`<table><tr><td><b>x`,
+			nil, []string{"</b>", "</td>", "</table>"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mailhtml.Sanitize(tc.in, mailhtml.Options{}).HTML
+			for _, s := range tc.notContain {
+				assert.NotContains(t, got, s)
+			}
+			for _, s := range tc.contain {
+				assert.Contains(t, got, s)
+			}
+			// Whatever follows the message stays outside it.
+			page := "<div id=msg>" + got + "</div><p id=after>after</p>"
+			assert.Contains(t, page, "</div><p id=after>")
+		})
+	}
+}
+
+func TestSanitize_ProtocolRelativeImageIsRemote(t *testing.T) {
+	r := mailhtml.Sanitize(`<img src="//evil.example/x.png">`, mailhtml.Options{})
+	assert.Equal(t, 1, r.RemoteImagesBlocked)
+	assert.NotContains(t, r.HTML, "evil.example")
+	r = mailhtml.Sanitize(`<img src="//cdn.example/x.png">`, mailhtml.Options{AllowRemoteImages: true})
+	assert.Contains(t, r.HTML, `src="https://cdn.example/x.png"`)
 }

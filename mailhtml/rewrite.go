@@ -4,39 +4,92 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
-// rewrite walks the policy's output and decides what links and images
-// keep: it sets rel and target on links, maps cid: images through o.CID,
-// and drops or keeps remote images.
+// rewrite parses the policy's output as the content of a <div>, as a
+// browser would where the page shows it, and renders it again: stray end
+// tags are dropped and open elements closed, so the message cannot close
+// or swallow the page's own elements. On the way it sets rel and target
+// on links, maps cid: images through o.CID, and drops or keeps remote
+// images.
 func rewrite(s string, o Options) Result {
-	var (
-		res Result
-		b   strings.Builder
-	)
+	var res Result
+	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	if err != nil {
+		// The parser only fails on read errors, which a string reader does
+		// not have; show nothing rather than something unbalanced.
+		return res
+	}
+	var b strings.Builder
+	for _, n := range nodes {
+		if !rewriteNode(n, o, &res) {
+			continue
+		}
+		if err := html.Render(&b, n); err != nil {
+			return Result{}
+		}
+	}
+	res.HTML = b.String()
+	return res
+}
+
+// rewriteNode fixes the attributes of n and its descendants, and reports
+// whether n is kept.
+func rewriteNode(n *html.Node, o Options, res *Result) bool {
+	if n.Type == html.ElementNode {
+		switch n.Data {
+		case "a":
+			n.Attr = linkAttrs(n.Attr)
+		case "img":
+			var keep bool
+			n.Attr, keep = imageAttrs(n.Attr, o, res)
+			if !keep {
+				return false
+			}
+		}
+	}
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		if !rewriteNode(c, o, res) {
+			n.RemoveChild(c)
+		}
+		c = next
+	}
+	return true
+}
+
+// schemeImages gives protocol-relative image sources ("//host/x.png") the
+// https scheme they would load with, so that the policy, which refuses
+// relative URLs, keeps them and rewrite counts them as remote images.
+func schemeImages(s string) string {
+	if !strings.Contains(s, "//") {
+		return s
+	}
+	var b strings.Builder
 	z := html.NewTokenizer(strings.NewReader(s))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			break
+			return b.String()
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			b.Write(z.Raw())
+			continue
 		}
 		tok := z.Token()
-		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
-			switch tok.Data {
-			case "a":
-				tok.Attr = linkAttrs(tok.Attr)
-			case "img":
-				var keep bool
-				tok.Attr, keep = imageAttrs(tok.Attr, o, &res)
-				if !keep {
-					continue
-				}
+		if tok.Data != "img" {
+			b.Write(z.Raw())
+			continue
+		}
+		for i, a := range tok.Attr {
+			if a.Key == "src" && strings.HasPrefix(strings.TrimSpace(a.Val), "//") {
+				tok.Attr[i].Val = "https:" + strings.TrimSpace(a.Val)
 			}
 		}
 		b.WriteString(tok.String())
 	}
-	res.HTML = b.String()
-	return res
 }
 
 // linkAttrs keeps an http, https or mailto href and makes the link open
