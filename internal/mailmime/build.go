@@ -44,15 +44,25 @@ type Draft struct {
 }
 
 // CheckHeader returns an error wrapping [mailmanager.ErrInvalidHeader] if
-// value holds a CR, an LF or a NUL, which could inject a header. The error
-// names the header, never the value.
+// value holds a CR, an LF or a NUL, which could inject a header, or is
+// longer than [MaxHeaderValue]. The error names the header, never the
+// value.
 func CheckHeader(name, value string) error {
 	if strings.ContainsAny(value, "\r\n\x00") {
 		return fmt.Errorf("mailmime: %s holds a line break or NUL: %w",
 			name, mailmanager.ErrInvalidHeader)
 	}
+	if len(value) > MaxHeaderValue {
+		return fmt.Errorf("mailmime: %s is %d bytes, more than %d: %w",
+			name, len(value), MaxHeaderValue, mailmanager.ErrInvalidHeader)
+	}
 	return nil
 }
+
+// MaxHeaderValue caps one outgoing header value (a subject, a name, an
+// address, a file name). Folding a header costs time that grows with the
+// square of its length, and no mail client shows more.
+const MaxHeaderValue = 8 << 10
 
 // NewMessageID returns a new random message ID without angle brackets: 32
 // hex digits, "@" and domain. An empty or unusable domain is replaced by

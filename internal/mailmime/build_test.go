@@ -429,3 +429,22 @@ func TestNewMessageID(t *testing.T) {
 	}
 	assert.NotEqual(t, NewMessageID("x"), NewMessageID("x"))
 }
+
+func TestCheckHeader_RefusesHugeValues(t *testing.T) {
+	require.NoError(t, CheckHeader("Subject", strings.Repeat("a", MaxHeaderValue)))
+	err := CheckHeader("Subject", strings.Repeat("a", MaxHeaderValue+1))
+	require.ErrorIs(t, err, mailmanager.ErrInvalidHeader)
+	assert.NotContains(t, err.Error(), "aaaa", "the value is not quoted")
+
+	var out bytes.Buffer
+	start := time.Now()
+	err = Write(&out, &Draft{
+		From:    mailmanager.Address{Email: "a@example.com"},
+		To:      []mailmanager.Address{{Email: "b@example.com"}},
+		Subject: strings.Repeat("long subject ", 400_000),
+		Text:    "x",
+	})
+	require.ErrorIs(t, err, mailmanager.ErrInvalidHeader)
+	assert.Zero(t, out.Len(), "nothing is written")
+	assert.Less(t, time.Since(start), 5*time.Second, "refused before any folding")
+}
