@@ -64,14 +64,17 @@
 //   - [mailmanager.Mailbox.Attachment] decodes as it reads, but Gmail
 //     answers with the whole attachment in one JSON document, so its
 //     encoded form is held in memory while the reader is open.
-//   - A batch call answered with 429 or 5xx is tried once more in a later
-//     batch, without waiting; a second failure fails the sync page. Backoff
-//     that honours Retry-After is left to the caller.
-//   - The provider does not pace itself. Fetching a message costs 5 of
-//     Gmail's quota units and a user has 6,000 a minute (15,000 for
-//     projects older than May 2026), so a first sync of a large mailbox
-//     stops with a 429 [mailmanager.APIError] carrying RetryAfter; the next
-//     run resumes after the last accepted page.
+//   - A batch call answered with 429 or 5xx is tried again in later
+//     batches, after the longest Retry-After of the round or a growing
+//     backoff, up to five tries in all; then the sync page fails and the
+//     next run resumes after the last accepted page. Whole requests are
+//     retried by the Manager's retry layer ([mailmanager.RetryPolicy]).
+//   - Pacing: the provider declares Gmail's per-method quota costs
+//     ([Provider.Limits]) and the Manager keeps each mailbox below
+//     [Config.QuotaUnits] per minute (default [DefaultQuotaUnits], 80% of
+//     6,000); a batch costs the sum of its calls. Projects with a larger
+//     quota raise it. Other clients of the same project and mailbox are
+//     not counted.
 //   - History is read in full before the first page of an incremental
 //     sync is delivered; only message IDs are held, not messages.
 //   - The Bcc header stays in the raw message given to Gmail, which
