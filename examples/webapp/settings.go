@@ -79,5 +79,11 @@ func (a *app) handleSaveSettings(w http.ResponseWriter, r *http.Request, u *user
 				Text: "The credentials were not saved: enter a client ID, and no line breaks."}})
 		return
 	}
-	http.Redirect(w, r, "/settings?note=saved", http.StatusSeeOther)
+	next := "/settings?note=saved"
+	if a.demo != nil && r.PostFormValue("fill") == "demo" {
+		// Keep the demo credentials in the other cards, so each can be
+		// saved in turn.
+		next += "&fill=demo"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

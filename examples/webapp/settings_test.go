@@ -45,6 +45,12 @@ func TestApp_SettingsSaveAndRedaction(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ps.Configured)
 
+	// Saving one filled card keeps the demo credentials in the other.
+	_, body = b.post("/settings/gmail", url.Values{
+		"client_id": {"demo-gmail"}, "client_secret": {"demo-gmail-secret"}, "fill": {"demo"}})
+	assert.Contains(t, body, "Settings saved.")
+	assert.Contains(t, body, `value="demo-outlook-secret"`)
+
 	res, _ = b.post("/settings/unknown", url.Values{"client_id": {"x"}})
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
 	res, _ = b.post("/settings/outlook", url.Values{"client_id": {""}, "client_secret": {"s"}})
