@@ -20,6 +20,7 @@ import (
 
 	"github.com/mailmanager/mailmanager"
 	"github.com/mailmanager/mailmanager/gmail"
+	"github.com/mailmanager/mailmanager/mailtest"
 )
 
 // chaos is a transport that breaks a share of the requests to one host:
@@ -67,40 +68,6 @@ func (c *chaos) RoundTrip(r *http.Request) (*http.Response, error) {
 		resp.ContentLength = int64(len(b) / 2)
 	}
 	return resp, nil
-}
-
-// resetMirror is the host's copy of a mailbox that handles reset runs:
-// messages a reset does not deliver again are dropped at its end.
-type resetMirror struct {
-	mirror
-	inReset bool
-	seen    map[string]bool
-}
-
-func (mr *resetMirror) apply(ctx context.Context, c *mailmanager.Changes) error {
-	if err := mr.mirror.apply(ctx, c); err != nil {
-		return err
-	}
-	mr.mu.Lock()
-	defer mr.mu.Unlock()
-	if !c.Reset {
-		return nil
-	}
-	if !mr.inReset {
-		mr.inReset, mr.seen = true, map[string]bool{}
-	}
-	for _, m := range c.Messages {
-		mr.seen[m.ID] = true
-	}
-	if c.Done {
-		for id := range mr.msgs {
-			if !mr.seen[id] {
-				delete(mr.msgs, id)
-			}
-		}
-		mr.inReset = false
-	}
-	return nil
 }
 
 func TestChaosGmail_SyncConvergesUnderFaultsChangesAndCrashes(t *testing.T) {
@@ -176,7 +143,7 @@ func TestChaosGmail_SyncConvergesUnderFaultsChangesAndCrashes(t *testing.T) {
 	// The host syncs until it has seen a clean run after the changes
 	// stopped. Each run is a new Manager (a restarted process), and the
 	// host's own handler fails on some pages.
-	var mr resetMirror
+	var mr mailtest.Mirror
 	ctx := context.Background()
 	failures, runs := 0, 0
 	for clean := false; !clean; runs++ {
@@ -187,7 +154,7 @@ func TestChaosGmail_SyncConvergesUnderFaultsChangesAndCrashes(t *testing.T) {
 			if rnd.Float64() < 0.05 {
 				return errors.New("host database hiccup")
 			}
-			return mr.apply(ctx, c)
+			return mr.Apply(ctx, c)
 		})
 		if err != nil {
 			failures++
@@ -203,7 +170,7 @@ func TestChaosGmail_SyncConvergesUnderFaultsChangesAndCrashes(t *testing.T) {
 		want[m.ID] = gmailState{read: !slices.Contains(m.LabelIDs, "UNREAD"), starred: slices.Contains(m.LabelIDs, "STARRED")}
 	}
 	got := map[string]gmailState{}
-	for id, m := range mr.msgs {
+	for id, m := range mr.Messages() {
 		got[id] = gmailState{read: m.Read, starred: m.Starred}
 	}
 	var lost, phantom, stale []string

@@ -82,27 +82,6 @@ func newHost(t *testing.T, pc gmail.Config, tweak func(*mailmanager.Config)) *ho
 	return h
 }
 
-// mirror is the host's copy of a mailbox, kept by Sync pages.
-type mirror struct {
-	mu   sync.Mutex
-	msgs map[string]*mailmanager.Message
-}
-
-func (mr *mirror) apply(_ context.Context, c *mailmanager.Changes) error {
-	mr.mu.Lock()
-	defer mr.mu.Unlock()
-	if mr.msgs == nil {
-		mr.msgs = map[string]*mailmanager.Message{}
-	}
-	for _, m := range c.Messages {
-		mr.msgs[m.ID] = m
-	}
-	for _, id := range c.Deleted {
-		delete(mr.msgs, id)
-	}
-	return nil
-}
-
 func TestManager_GmailSyncAndSendEndToEnd(t *testing.T) {
 	h := newHost(t, gmail.Config{}, nil)
 	ctx := context.Background()
@@ -110,12 +89,12 @@ func TestManager_GmailSyncAndSendEndToEnd(t *testing.T) {
 		_, err := h.fake.Deliver(alice, []byte(plain(fmt.Sprintf("Hello %d", i), fmt.Sprintf("h%d@example.org", i))))
 		require.NoError(t, err)
 	}
-	var mr mirror
+	var mr mailtest.Mirror
 
-	rep, err := h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.apply)
+	rep, err := h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.Apply)
 	require.NoError(t, err)
 	assert.True(t, rep.Full)
-	assert.Len(t, mr.msgs, 30)
+	assert.Equal(t, 30, mr.Len())
 
 	sent, err := h.m.Send(ctx, h.id, &mailmanager.Outgoing{
 		To:      []mailmanager.Address{{Name: "Bob", Email: "bob@example.org"}},
@@ -123,20 +102,20 @@ func TestManager_GmailSyncAndSendEndToEnd(t *testing.T) {
 		Text:    "See you.",
 	})
 	require.NoError(t, err)
-	first := mr.msgs
 	var someID string
-	for id := range first {
+	for id := range mr.Messages() {
 		someID = id
 		break
 	}
 	require.NoError(t, h.m.Modify(ctx, h.id, []string{someID}, mailmanager.Modification{Read: ptr(true)}))
 
-	rep, err = h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.apply)
+	rep, err = h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.Apply)
 	require.NoError(t, err)
 	assert.False(t, rep.Full)
-	require.Contains(t, mr.msgs, sent.ID, "the sent message arrives through the incremental sync")
-	assert.Equal(t, "Über den Bericht", mr.msgs[sent.ID].Subject)
-	assert.True(t, mr.msgs[someID].Read)
+	msgs := mr.Messages()
+	require.Contains(t, msgs, sent.ID, "the sent message arrives through the incremental sync")
+	assert.Equal(t, "Über den Bericht", msgs[sent.ID].Subject)
+	assert.True(t, msgs[someID].Read)
 }
 
 func TestManager_GmailIdempotentSend(t *testing.T) {
@@ -254,13 +233,13 @@ func TestManager_GmailPacedSyncNeverThrottled(t *testing.T) {
 		require.NoError(t, err)
 	}
 	h.fake.ResetStats()
-	var mr mirror
+	var mr mailtest.Mirror
 	began := time.Now()
 
-	_, err := h.m.Sync(context.Background(), h.id, mailmanager.SyncOptions{}, mr.apply)
+	_, err := h.m.Sync(context.Background(), h.id, mailmanager.SyncOptions{}, mr.Apply)
 
 	require.NoError(t, err)
-	assert.Len(t, mr.msgs, 1500)
+	assert.Equal(t, 1500, mr.Len())
 	st := h.fake.Stats()
 	assert.Zero(t, st.Throttled, "the fake never had to answer 429")
 	// 1,500 gets at 5 units and 3 lists at 5 units: 7,516 units need more

@@ -43,7 +43,7 @@ type pushHost struct {
 	app    *httptest.Server
 	id     string
 	key    *rsa.PrivateKey
-	mirror mirror
+	mirror mailtest.Mirror
 	syncs  atomic.Int64
 	errs   atomic.Int64
 	now    *fakeClock
@@ -127,7 +127,7 @@ func newPushHost(t *testing.T, sc mailmanager.SchedulerConfig, pc gmail.PushConf
 	h.m = m
 	sc.PushPath = "/mail/push"
 	sc.Handle = func(ctx context.Context, _ *mailmanager.Account, c *mailmanager.Changes) error {
-		return h.mirror.apply(ctx, c)
+		return h.mirror.Apply(ctx, c)
 	}
 	sc.OnSync = func(*mailmanager.Account, *mailmanager.SyncReport) { h.syncs.Add(1) }
 	sc.OnError = func(*mailmanager.Account, error) { h.errs.Add(1) }
@@ -172,9 +172,7 @@ func (h *pushHost) run(t *testing.T) {
 }
 
 func (h *pushHost) has(subject string) bool {
-	h.mirror.mu.Lock()
-	defer h.mirror.mu.Unlock()
-	for _, m := range h.mirror.msgs {
+	for _, m := range h.mirror.Messages() {
 		if m.Subject == subject {
 			return true
 		}
@@ -183,9 +181,7 @@ func (h *pushHost) has(subject string) bool {
 }
 
 func (h *pushHost) count() int {
-	h.mirror.mu.Lock()
-	defer h.mirror.mu.Unlock()
-	return len(h.mirror.msgs)
+	return h.mirror.Len()
 }
 
 func TestPush_GmailMessageArrivesThroughPushAlone(t *testing.T) {
