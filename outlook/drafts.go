@@ -74,6 +74,9 @@ func (m *Mailbox) SendDraft(ctx context.Context, draftID string) (*mailmanager.S
 	if err != nil {
 		return nil, apiError("messages.get", err)
 	}
+	if draft == nil {
+		return nil, noAnswer("messages.get")
+	}
 	if err := item.Send().Post(ctx, nil); err != nil {
 		return nil, apiError("messages.send", err)
 	}

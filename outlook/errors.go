@@ -141,3 +141,10 @@ func responseError(op string, resp *http.Response) error {
 	}
 	return newAPIError(op, resp.StatusCode, resp.Header, body.Error.Code, msg)
 }
+
+// noAnswer reports a call the SDK returned neither a result nor an error
+// for, as it does when the body is empty or JSON null. Graph sends neither
+// where a result is due, but a broken proxy may.
+func noAnswer(op string) error {
+	return fmt.Errorf("outlook: %s: empty answer", op)
+}

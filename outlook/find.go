@@ -31,8 +31,11 @@ func (m *Mailbox) FindByMessageID(ctx context.Context, messageID string) (*mailm
 	if err != nil {
 		return nil, apiError("messages.list", err)
 	}
+	if page == nil {
+		return nil, noAnswer("messages.list")
+	}
 	found := page.GetValue()
-	if len(found) == 0 || found[0].GetId() == nil {
+	if len(found) == 0 || found[0] == nil || found[0].GetId() == nil {
 		return nil, fmt.Errorf("outlook: find message %s: %w", id, mailmanager.ErrNotFound)
 	}
 	return m.Message(ctx, *found[0].GetId())

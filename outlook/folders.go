@@ -59,7 +59,13 @@ func (m *Mailbox) listFolders(ctx context.Context) ([]mailmanager.Folder, error)
 		if err != nil {
 			return nil, apiError("mailFolders.list", err)
 		}
+		if page == nil {
+			return nil, noAnswer("mailFolders.list")
+		}
 		for _, f := range page.GetValue() {
+			if f == nil {
+				continue
+			}
 			out = append(out, toFolder(f))
 			if deref(f.GetChildFolderCount()) > 0 {
 				parent = append(parent, deref(f.GetId()))
@@ -135,6 +141,9 @@ func (m *Mailbox) folderID(ctx context.Context, name string) (string, error) {
 		})
 	if err != nil {
 		return "", apiError("mailFolders.get", err)
+	}
+	if f == nil {
+		return "", noAnswer("mailFolders.get")
 	}
 	return deref(f.GetId()), nil
 }

@@ -39,6 +39,9 @@ func (m *Mailbox) Message(ctx context.Context, id string) (*mailmanager.Message,
 	if err != nil {
 		return nil, apiError("messages.get", err)
 	}
+	if gm == nil {
+		return nil, noAnswer("messages.get")
+	}
 	msg := toMessage(gm)
 	if needsAttachments(gm, msg) {
 		if msg.Attachments, err = m.attachments(ctx, msg.ID); err != nil {
@@ -92,6 +95,9 @@ func (m *Mailbox) attachments(ctx context.Context, id string) ([]mailmanager.Att
 		if err != nil {
 			return nil, apiError("attachments.get", err)
 		}
+		if a == nil {
+			return nil, noAnswer("attachments.get")
+		}
 		out[i].ContentID = toAttachment(a).ContentID
 	}
 	return out, nil
@@ -113,8 +119,13 @@ func (m *Mailbox) listAttachments(ctx context.Context, id string) (
 		if err != nil {
 			return nil, apiError("attachments.list", err)
 		}
+		if page == nil {
+			return nil, noAnswer("attachments.list")
+		}
 		for _, a := range page.GetValue() {
-			out = append(out, toAttachment(a))
+			if a != nil {
+				out = append(out, toAttachment(a))
+			}
 		}
 		next := deref(page.GetOdataNextLink())
 		if next == "" {
@@ -183,6 +194,9 @@ func toMessage(gm models.Messageable) *mailmanager.Message {
 		}
 	}
 	for _, h := range gm.GetInternetMessageHeaders() {
+		if h == nil {
+			continue
+		}
 		switch strings.ToLower(deref(h.GetName())) {
 		case "in-reply-to":
 			if ids := mailmime.ParseMessageIDs(deref(h.GetValue())); len(ids) > 0 {

@@ -45,6 +45,9 @@ func (m *Mailbox) modify(ctx context.Context, id string, mod mailmanager.Modific
 		if err != nil {
 			return apiError("messages.get", err)
 		}
+		if current == nil {
+			return noAnswer("messages.get")
+		}
 	}
 
 	patch := models.NewMessage()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraph "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
@@ -149,7 +150,8 @@ func (p *Provider) open(client *http.Client) (*Mailbox, error) {
 	}
 	// The client given to Open authenticates; the adapter adds nothing.
 	newAdapter := msgraph.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient
-	adapter, err := newAdapter(&absauth.AnonymousAuthenticationProvider{}, nil, nil, graphClient)
+	adapter, err := newAdapter(&absauth.AnonymousAuthenticationProvider{},
+		nullAnswers{absser.DefaultParseNodeFactoryInstance}, nil, graphClient)
 	if err != nil {
 		return nil, wrapf("open", err)
 	}

@@ -22,6 +22,9 @@ func (m *Mailbox) Profile(ctx context.Context) (*mailmanager.Profile, error) {
 	if err != nil {
 		return nil, apiError("me.get", err)
 	}
+	if u == nil {
+		return nil, noAnswer("me.get")
+	}
 	addr := deref(u.GetMail())
 	if addr == "" {
 		addr = deref(u.GetUserPrincipalName())

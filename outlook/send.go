@@ -146,6 +146,9 @@ func (m *Mailbox) compose(ctx context.Context, msg *mailmanager.Outgoing, msgID 
 		if err != nil {
 			return nil, apiError("messages.create", err)
 		}
+		if draft == nil {
+			return nil, noAnswer("messages.create")
+		}
 	} else if draft, err = m.answer(ctx, msg, msgID); err != nil {
 		return nil, err
 	}
@@ -202,12 +205,20 @@ func (m *Mailbox) answer(ctx context.Context, msg *mailmanager.Outgoing, msgID s
 	if err != nil {
 		return nil, apiError(op, err)
 	}
+	if draft == nil {
+		return nil, noAnswer(op)
+	}
 	id := deref(draft.GetId())
 	item := m.graph.Me().Messages().ByMessageId(id)
 	patched, err := item.Patch(ctx, graphMessage(msg, msgID, false), nil)
 	if err != nil {
+		err = apiError("messages.update", err)
+	} else if patched == nil {
+		err = noAnswer("messages.update")
+	}
+	if err != nil {
 		m.discard(ctx, id)
-		return nil, apiError("messages.update", err)
+		return nil, err
 	}
 	return patched, nil
 }

@@ -18,8 +18,11 @@ import (
 // leaves the cursor. Messages arrive page by page as Graph serves them;
 // removals wait for the run's last page, which drops the removal of a
 // message the run saw added in another folder, so a move arrives as a
-// change of Folder rather than a deletion. The last page has Done set and
-// is delivered even when nothing changed.
+// change of Folder rather than a deletion. Every other removal costs one
+// request that asks Graph where the message is: a message that moved while
+// an earlier run was between the reads of its old and its new folder was
+// delivered in its new folder then, and shows only as a removal now. The
+// last page has Done set and is delivered even when nothing changed.
 //
 // opts.Since limits the first round of a folder to mail received since
 // then; opts.PageSize overrides Config.PageSize. A cursor Graph no longer
@@ -40,7 +43,6 @@ func (m *Mailbox) Sync(ctx context.Context, cursor string, opts mailmanager.Sync
 		opts:    opts,
 		fn:      fn,
 		full:    cursor == "" || st.Full,
-		resumed: st.Run,
 		links:   make(map[string]string, len(folders)),
 		seen:    map[string]bool{},
 		pending: map[string]bool{},
@@ -61,11 +63,10 @@ func (m *Mailbox) Sync(ctx context.Context, cursor string, opts mailmanager.Sync
 
 // syncRun is the state of one Sync call.
 type syncRun struct {
-	m       *Mailbox
-	opts    mailmanager.SyncOptions
-	fn      func(context.Context, *mailmanager.Changes) error
-	full    bool
-	resumed bool // the cursor was taken within a run another call began
+	m    *Mailbox
+	opts mailmanager.SyncOptions
+	fn   func(context.Context, *mailmanager.Changes) error
+	full bool
 
 	links   map[string]string // folder ID to its next or delta link
 	seen    map[string]bool   // IDs this call delivered as messages
@@ -108,6 +109,9 @@ func (r *syncRun) folder(ctx context.Context, folderID string) error {
 			more []bool
 		)
 		for _, gm := range page.GetValue() {
+			if gm == nil {
+				continue
+			}
 			id := deref(gm.GetId())
 			if id == "" {
 				continue
@@ -156,31 +160,26 @@ func (r *syncRun) folder(ctx context.Context, folderID string) error {
 // finish delivers the last page: the removals of the run that were not
 // moves.
 func (r *syncRun) finish(ctx context.Context) error {
-	var deleted, unsure []string
+	var unsure []string
 	for _, id := range r.order {
-		switch {
-		case !r.pending[id]:
-		case r.resumed:
+		if r.pending[id] {
 			unsure = append(unsure, id)
-		default:
-			deleted = append(deleted, id)
 		}
 	}
-	if len(unsure) > 0 {
-		gone, err := r.gone(ctx, unsure)
-		if err != nil {
-			return err
-		}
-		deleted = append(deleted, gone...)
+	deleted, err := r.gone(ctx, unsure)
+	if err != nil {
+		return err
 	}
 	ch := &mailmanager.Changes{Deleted: deleted, Cursor: r.cursor(false), Full: r.full, Done: true}
 	return r.fn(ctx, ch)
 }
 
-// gone returns which of ids no synced folder holds. A run resumed from a
-// cursor does not know what the call before it delivered, so before it
-// reports a removal as a deletion it asks whether the message moved into
-// a synced folder.
+// gone returns which of ids no synced folder holds. A removal this run did
+// not see matched by an addition may still be half of a move whose
+// addition an earlier call delivered: a run that read the new folder after
+// the move but the old one before it, or a call that failed before its
+// last page. So before it reports a removal as a deletion it asks whether
+// the message is in a synced folder.
 func (r *syncRun) gone(ctx context.Context, ids []string) ([]string, error) {
 	folders := make([]string, len(ids))
 	errs := make([]error, len(ids))
@@ -208,6 +207,9 @@ func (m *Mailbox) folderOf(ctx context.Context, id string) (string, error) {
 	gm, err := item.Get(ctx, selectMessage("id", "parentFolderId"))
 	if err != nil {
 		return "", apiError("messages.get", err)
+	}
+	if gm == nil {
+		return "", noAnswer("messages.get")
 	}
 	return deref(gm.GetParentFolderId()), nil
 }
@@ -239,6 +241,9 @@ func (m *Mailbox) delta(ctx context.Context, folderID, link string, opts mailman
 	page, err := b.GetAsDeltaGetResponse(ctx, cfg)
 	if err != nil {
 		return nil, apiError("messages.delta", err)
+	}
+	if page == nil {
+		return nil, noAnswer("messages.delta")
 	}
 	return page, nil
 }

@@ -168,6 +168,34 @@ func TestMailbox_SyncResumedRunChecksRemovals(t *testing.T) {
 	assert.Empty(t, r.messages())
 }
 
+// A message that moves after a run read its old folder but before it read
+// the new one arrives in that run in its new folder; the next run sees
+// only its removal from the old folder, which is no deletion.
+func TestMailbox_SyncMoveDuringRunIsNoDeletion(t *testing.T) {
+	e := newEnv(t, outlook.Config{})
+	moved := e.deliver("archive", "moved")
+	purged := e.deliver("archive", "purged")
+	first := &run{}
+	// The fake lists Archive before Inbox; its page is the run's first.
+	first.err = e.mb.Sync(context.Background(), "", mailmanager.SyncOptions{},
+		func(_ context.Context, ch *mailmanager.Changes) error {
+			if len(first.pages) == 0 {
+				e.fake.Move(ada, moved, "inbox")
+			}
+			first.pages = append(first.pages, ch)
+			first.accepted = ch.Cursor
+			return nil
+		})
+	require.NoError(t, first.err)
+	require.Equal(t, e.folderID("inbox"), first.message(moved).Folder)
+
+	e.fake.Delete(ada, purged)
+	r := e.mustSync(first.accepted, mailmanager.SyncOptions{})
+
+	assert.Equal(t, []string{purged}, r.deleted())
+	assert.Empty(t, r.messages())
+}
+
 func TestMailbox_SyncCursorExpired(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

@@ -55,6 +55,9 @@ func (m *Mailbox) uploadAttachment(ctx context.Context, draftID string, a outAtt
 	if err != nil {
 		return apiError("attachments.createUploadSession", err)
 	}
+	if sess == nil {
+		return noAnswer("attachments.createUploadSession")
+	}
 	url := deref(sess.GetUploadUrl())
 	if url == "" {
 		return fmt.Errorf("outlook: attachments.createUploadSession: no upload URL")
