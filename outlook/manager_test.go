@@ -87,27 +87,6 @@ func (h *host) newManager(t *testing.T) *mailmanager.Manager {
 	return m
 }
 
-// mirror is the host's copy of a mailbox, kept by Sync pages.
-type mirror struct {
-	mu   sync.Mutex
-	msgs map[string]*mailmanager.Message
-}
-
-func (mr *mirror) apply(_ context.Context, c *mailmanager.Changes) error {
-	mr.mu.Lock()
-	defer mr.mu.Unlock()
-	if mr.msgs == nil {
-		mr.msgs = map[string]*mailmanager.Message{}
-	}
-	for _, m := range c.Messages {
-		mr.msgs[m.ID] = m
-	}
-	for _, id := range c.Deleted {
-		delete(mr.msgs, id)
-	}
-	return nil
-}
-
 func TestManager_OutlookConnectSyncAndSend(t *testing.T) {
 	h := newHost(t, nil)
 	ctx := context.Background()
@@ -118,22 +97,22 @@ func TestManager_OutlookConnectSyncAndSend(t *testing.T) {
 		_, err := h.fake.Deliver(ada, "", rawMail(fmt.Sprintf("Note %d", i)))
 		require.NoError(t, err)
 	}
-	var mr mirror
+	var mr mailtest.Mirror
 
-	rep, err := h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.apply)
+	rep, err := h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.Apply)
 	require.NoError(t, err)
 	assert.True(t, rep.Full)
-	assert.Len(t, mr.msgs, 12)
+	assert.Equal(t, 12, mr.Len())
 
 	_, err = h.m.Send(ctx, h.id, &mailmanager.Outgoing{
 		To: []mailmanager.Address{{Email: bob}}, Subject: "Grüße", Text: "Hallo",
 	})
 	require.NoError(t, err)
-	rep, err = h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.apply)
+	rep, err = h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.Apply)
 	require.NoError(t, err)
 	assert.False(t, rep.Full)
 	var found bool
-	for _, m := range mr.msgs {
+	for _, m := range mr.Messages() {
 		found = found || m.Subject == "Grüße"
 	}
 	assert.True(t, found, "the sent message arrives through the incremental sync")
@@ -228,11 +207,11 @@ func TestManager_OutlookAttachmentStream(t *testing.T) {
 	})
 	require.NoError(t, err)
 	_ = sent
-	var mr mirror
-	_, err = h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.apply)
+	var mr mailtest.Mirror
+	_, err = h.m.Sync(ctx, h.id, mailmanager.SyncOptions{}, mr.Apply)
 	require.NoError(t, err)
 	var msg *mailmanager.Message
-	for _, m := range mr.msgs {
+	for _, m := range mr.Messages() {
 		if m.Subject == "Report" && len(m.Attachments) == 1 {
 			msg = m
 		}

@@ -33,7 +33,7 @@ type pushHost struct {
 	sched  *mailmanager.Scheduler
 	app    *httptest.Server
 	id     string
-	mirror mirror
+	mirror mailtest.Mirror
 	syncs  atomic.Int64
 	logs   *lockedBuffer
 
@@ -108,7 +108,7 @@ func newPushHost(t *testing.T, sc mailmanager.SchedulerConfig, clk *clock) *push
 	h.m = m
 	sc.PushPath = "/mail/push"
 	sc.Handle = func(ctx context.Context, _ *mailmanager.Account, c *mailmanager.Changes) error {
-		return h.mirror.apply(ctx, c)
+		return h.mirror.Apply(ctx, c)
 	}
 	sc.OnSync = func(*mailmanager.Account, *mailmanager.SyncReport) { h.syncs.Add(1) }
 	h.sched = m.Scheduler(sc)
@@ -151,9 +151,7 @@ func (h *pushHost) run(t *testing.T) {
 }
 
 func (h *pushHost) has(subject string) bool {
-	h.mirror.mu.Lock()
-	defer h.mirror.mu.Unlock()
-	for _, m := range h.mirror.msgs {
+	for _, m := range h.mirror.Messages() {
 		if m.Subject == subject {
 			return true
 		}
