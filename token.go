@@ -327,7 +327,47 @@ func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	r2 := r.Clone(r.Context())
 	tok.SetAuthHeader(r2)
-	return t.base.RoundTrip(r2)
+	resp, err := t.base.RoundTrip(r2)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+
+	// The provider refused a token that looked fresh: it may have been
+	// revoked or rotated early. Drop it and try once more with a new one,
+	// which also finds out at once whether the grant itself is gone.
+	t.m.expire(t.id, tok.AccessToken)
+	if r.Body != nil && r.Body != http.NoBody && r.GetBody == nil {
+		return resp, nil
+	}
+	tok2, err := t.m.Token(r.Context(), t.id)
+	if err != nil {
+		drain(resp.Body)
+		return nil, err
+	}
+	r3 := r.Clone(r.Context())
+	if r.GetBody != nil {
+		body, err := r.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		r3.Body = body
+	}
+	drain(resp.Body)
+	tok2.SetAuthHeader(r3)
+	return t.base.RoundTrip(r3)
+}
+
+// expire marks the cached token of an account stale if it is still
+// accessToken, so the next use refreshes it.
+func (m *Manager) expire(accountID, accessToken string) {
+	c := m.cache(accountID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok != nil && c.tok.AccessToken == accessToken {
+		stale := *c.tok
+		stale.Expiry = time.Unix(1, 0)
+		c.tok = &stale
+	}
 }
 
 // Mailbox opens the account's mailbox at its provider. It fails with

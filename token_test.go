@@ -196,3 +196,37 @@ func TestToken_ClientFailsForUnknownAccount(t *testing.T) {
 	_, err := e.m.Client("acc_missing").Get(e.oauth.UserinfoURL())
 	require.ErrorIs(t, err, mailmanager.ErrNotFound)
 }
+
+func TestToken_RefusedFreshTokenIsRenewedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.connect("u1", "gmail", "")
+	a := e.onlyAccount("u1")
+	e.token(e.m, a.ID)
+	e.oauth.ExpireAccessTokens() // the provider drops tokens that still look fresh
+	before := e.oauth.Stats().Refreshes
+
+	resp, err := e.m.Client(a.ID).Get(e.oauth.UserinfoURL())
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the call goes through with a new token")
+	assert.Equal(t, 1, e.oauth.Stats().Refreshes-before)
+	e.token(e.m, a.ID)
+}
+
+func TestToken_RevokedGrantIsNoticedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.connect("u1", "gmail", "")
+	a := e.onlyAccount("u1")
+	e.oauth.Revoke(testAddress) // while the cached access token looks fresh
+
+	resp, err := e.m.Client(a.ID).Get(e.oauth.UserinfoURL())
+	if err == nil {
+		resp.Body.Close()
+	}
+
+	require.ErrorIs(t, err, mailmanager.ErrReauthRequired)
+	got, err := e.m.Account(context.Background(), a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailmanager.StatusNeedsReauth, got.Status)
+}
