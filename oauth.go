@@ -237,7 +237,8 @@ func (m *Manager) connect(ctx context.Context, p Provider, user, code, verifier 
 
 // storeAccount creates the account or, when the user connected the same
 // mailbox before, replaces its token and marks it active again.
-func (m *Manager) storeAccount(ctx context.Context, provider, user, addr string, tok *oauth2.Token) (*Account, error) {
+func (m *Manager) storeAccount(ctx context.Context, provider, user, addr string,
+	tok *oauth2.Token) (*Account, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		old, err := m.store.FindAccount(ctx, user, provider, addr)
 		if errors.Is(err, ErrNotFound) {
@@ -274,7 +275,8 @@ func (m *Manager) storeAccount(ctx context.Context, provider, user, addr string,
 	return nil, fmt.Errorf("mailmanager: store account: %w", ErrConflict)
 }
 
-func (m *Manager) createAccount(ctx context.Context, provider, user, addr string, tok *oauth2.Token) (*Account, error) {
+func (m *Manager) createAccount(ctx context.Context, provider, user, addr string,
+	tok *oauth2.Token) (*Account, error) {
 	now := m.now()
 	id := newID("acc_")
 	s := &StoredAccount{
@@ -296,7 +298,8 @@ func (m *Manager) createAccount(ctx context.Context, provider, user, addr string
 // fail answers a failed connect or callback through OnError or a plain page
 // that never shows the error's text.
 func (m *Manager) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	m.log.WarnContext(r.Context(), "oauth request failed", "path", r.URL.Path, "status", status, "error", err.Error())
+	m.log.WarnContext(r.Context(), "oauth request failed",
+		"path", r.URL.Path, "status", status, "error", err.Error())
 	if m.onError != nil {
 		m.onError(w, r, status, err)
 		return

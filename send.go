@@ -63,7 +63,8 @@ func (m *Manager) Send(ctx context.Context, accountID string, msg *Outgoing) (*S
 		return m.send(ctx, accountID, mb, msg)
 	}
 	if len(msg.IdempotencyKey) > 200 || strings.ContainsAny(msg.IdempotencyKey, "\r\n/") {
-		return nil, fmt.Errorf("mailmanager: send: idempotency key must be under 200 characters, without / or line breaks")
+		return nil, errors.New("mailmanager: send: idempotency key must be under 200 characters, " +
+			"without / or line breaks")
 	}
 
 	key := sendKey(accountID, msg.IdempotencyKey)
@@ -151,7 +152,8 @@ func (m *Manager) ReconcileSend(ctx context.Context, accountID, idempotencyKey s
 		if err := m.putSendRecord(ctx, key, sendRecord{State: sendFailed, MessageID: rec.MessageID}); err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("mailmanager: reconcile send: message %s not in the mailbox: %w", rec.MessageID, ErrNotFound)
+		return nil, fmt.Errorf("mailmanager: reconcile send: message %s not in the mailbox: %w",
+			rec.MessageID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mailmanager: reconcile send: %w", err)
@@ -239,7 +241,8 @@ func NewMessageID(domain string) string {
 // Reply answers the message originalID in the same thread. With all, the
 // reply goes to every recipient of the original except the mailbox itself.
 // Empty recipients and subject in msg are derived from the original.
-func (m *Manager) Reply(ctx context.Context, accountID, originalID string, all bool, msg *Outgoing) (*Sent, error) {
+func (m *Manager) Reply(ctx context.Context, accountID, originalID string, all bool,
+	msg *Outgoing) (*Sent, error) {
 	c := *msg
 	c.Mode, c.Original = SendReply, originalID
 	if all {

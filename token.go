@@ -169,7 +169,8 @@ func (m *Manager) loadInto(ctx context.Context, c *tokenCache, id string) (*Stor
 }
 
 // refresh renews the cached token with the provider and stores it.
-func (m *Manager) refresh(ctx context.Context, c *tokenCache, s *StoredAccount, cfg *oauth2.Config) (*oauth2.Token, error) {
+func (m *Manager) refresh(ctx context.Context, c *tokenCache, s *StoredAccount,
+	cfg *oauth2.Config) (*oauth2.Token, error) {
 	log := m.log.With("account", s.ID, "provider", s.Provider)
 	for attempt := 0; attempt < 5; attempt++ {
 		if c.tok.RefreshToken == "" {
@@ -216,7 +217,8 @@ func (m *Manager) refresh(ctx context.Context, c *tokenCache, s *StoredAccount, 
 		log.DebugContext(ctx, "token refreshed", "version", v)
 		return tok, nil
 	}
-	return nil, fmt.Errorf("mailmanager: refresh account %s: gave up after repeated races: %w", s.ID, ErrConflict)
+	return nil, fmt.Errorf("mailmanager: refresh account %s: gave up after repeated races: %w",
+		s.ID, ErrConflict)
 }
 
 // awaitNewerToken waits briefly for a newer token version in the store and
