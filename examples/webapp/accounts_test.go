@@ -218,3 +218,13 @@ func TestApp_RealModeUsesRealEndpoints(t *testing.T) {
 	assert.Contains(t, body, "https://mail.example.com/oauth/callback/outlook")
 	assert.NotContains(t, body, "Use demo credentials")
 }
+
+func TestConnectSignedOutGoesToSignIn(t *testing.T) {
+	ts := startTestServer(t)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(ts.url + "/oauth/connect/gmail")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "/", res.Header.Get("Location"))
+}

@@ -171,6 +171,11 @@ func (a *app) fail(w http.ResponseWriter, r *http.Request, status int, err error
 
 // onOAuthError is the Manager's OnError: a failed connect or callback.
 func (a *app) onOAuthError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if errors.Is(err, mailmanager.ErrNotSignedIn) {
+		// Signed out (or the session expired) on the way: sign in first.
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
 	a.log.Warn("connect failed", "status", status, "error", err)
 	a.render(w, r, view{Name: "error", Title: "Could not connect", Status: status,
 		Content: errorPage{Status: status, Text: mailmanager.ErrorText(err)}})
