@@ -82,7 +82,7 @@ func TestRetry_Classification(t *testing.T) {
 		{"403 rate limit is a throttle", http.MethodGet, false, 403, rateLimited, 2, 200},
 		{"403 missing scope is final", http.MethodGet, false, 403, noScope, 1, 403},
 		{"404 is final", http.MethodGet, false, 404, "", 1, 404},
-		{"401 is final", http.MethodGet, false, 401, "", 1, 401},
+		{"401 is renewed once by the token layer", http.MethodGet, false, 401, "", 2, 200},
 	}
 	_, m, id := retryEnv(t, fastRetry)
 	for _, tc := range cases {
@@ -110,6 +110,16 @@ func TestRetry_Classification(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRetry_PersistentUnauthorizedIsNotRetried(t *testing.T) {
+	_, m, id := retryEnv(t, fastRetry)
+	fs := newFaultServer(t, 100, 401, nil, "")
+	resp, err := m.Client(id).Get(fs.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+	assert.Equal(t, int32(2), fs.calls.Load(), "one try with a renewed token, no more")
 }
 
 func TestRetry_GivesUpAfterMaxAttempts(t *testing.T) {
