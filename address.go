@@ -26,6 +26,29 @@ func NormalizeEmail(s string) string {
 	return local + "@" + domain
 }
 
+// NewMessageID returns a new, random RFC 5322 Message-ID without angle
+// brackets: 32 hex digits, "@" and domain. An internationalized domain is
+// written in its ASCII form; an empty or unusable one is replaced by
+// "localhost".
+func NewMessageID(domain string) string {
+	return randomHex(16) + "@" + messageIDDomain(domain)
+}
+
+// messageIDDomain returns domain in its ASCII form if it is a host name,
+// else "localhost".
+func messageIDDomain(domain string) string {
+	d, err := idna.Lookup.ToASCII(strings.TrimSpace(domain))
+	if err != nil || d == "" || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+		return "localhost"
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return "localhost"
+		}
+	}
+	return d
+}
+
 // NormalizeDomain returns a domain in the form [NormalizeEmail] gives it. A
 // leading "@" is dropped.
 func NormalizeDomain(d string) string {

@@ -22,6 +22,7 @@ func TestNormalizeEmail(t *testing.T) {
 	for in, want := range cases {
 		assert.Equal(t, want, mailmanager.NormalizeEmail(in), "NormalizeEmail(%q)", in)
 	}
+	assert.Equal(t, mailmanager.NormalizeEmail("A@Bücher.DE"), mailmanager.NormalizeEmail("a@xn--bcher-kva.de"))
 	assert.Equal(t, "bücher.de", mailmanager.NormalizeDomain("@XN--BCHER-KVA.de"))
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -185,7 +186,7 @@ func isRateLimitReason(resp *http.Response) bool {
 // RetryAfter parses a Retry-After header, in seconds or as an HTTP date,
 // relative to now. It returns zero when the header is absent or invalid.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}

@@ -229,15 +229,6 @@ func (e *SendUnknownError) Unwrap() []error {
 	return []error{ErrSendUnknown, e.Err}
 }
 
-// NewMessageID returns a new, random RFC 5322 Message-ID in domain,
-// without angle brackets. An empty domain uses "mailmanager.invalid".
-func NewMessageID(domain string) string {
-	if domain == "" || strings.ContainsAny(domain, "<>@ \r\n") {
-		domain = "mailmanager.invalid"
-	}
-	return randomHex(16) + "@" + domain
-}
-
 // Reply answers the message originalID in the same thread. With all, the
 // reply goes to every recipient of the original except the mailbox itself.
 // Empty recipients and subject in msg are derived from the original.

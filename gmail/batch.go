@@ -18,6 +18,8 @@ import (
 
 	gmailapi "google.golang.org/api/gmail/v1"
 	"google.golang.org/api/googleapi"
+
+	"github.com/mailmanager/mailmanager"
 )
 
 // maxReplyBody caps one inner answer of a batch. Gmail messages are at
@@ -157,7 +159,7 @@ func (m *mailbox) runBatch(ctx context.Context, op string, calls []call) ([]repl
 func (m *mailbox) pause(ctx context.Context, failed []int, replies []reply, round int) error {
 	wait := batchBaseDelay << min(round-1, 10)
 	for _, i := range failed {
-		if ra := retryAfter(replies[i].header); ra > wait {
+		if ra := mailmanager.RetryAfter(replies[i].header, time.Now()); ra > wait {
 			wait = ra
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/api/googleapi"
@@ -29,7 +27,7 @@ func apiError(op string, err error) error {
 		Op:         op,
 		Status:     gerr.Code,
 		Message:    gerr.Message,
-		RetryAfter: retryAfter(gerr.Header),
+		RetryAfter: mailmanager.RetryAfter(gerr.Header, time.Now()),
 	}
 	if len(gerr.Errors) > 0 {
 		e.Code = gerr.Errors[0].Reason
@@ -44,25 +42,4 @@ func apiError(op string, err error) error {
 		}
 	}
 	return e
-}
-
-// retryAfter reads a Retry-After header given in seconds or as an HTTP
-// date. It returns zero when there is none or it is malformed.
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }

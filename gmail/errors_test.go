@@ -97,7 +97,7 @@ func TestRetryAfter_Forms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
-			got := retryAfter(http.Header{"Retry-After": {tt.value}})
+			got := mailmanager.RetryAfter(http.Header{"Retry-After": {tt.value}}, time.Now())
 			assert.GreaterOrEqual(t, got, tt.min)
 			assert.LessOrEqual(t, got, tt.max)
 		})

@@ -204,7 +204,7 @@ func (p *Provider) Revoke(ctx context.Context, client *http.Client, token *oauth
 		Status:     res.StatusCode,
 		Code:       answer.Error,
 		Message:    answer.Description,
-		RetryAfter: retryAfter(res.Header),
+		RetryAfter: mailmanager.RetryAfter(res.Header, time.Now()),
 	}
 }
 

@@ -186,7 +186,7 @@ func (m *mailbox) draft(ctx context.Context, out *mailmanager.Outgoing) (*mailmi
 		IncludeBcc: true,
 	}
 	if d.MessageID == "" {
-		d.MessageID = mailmime.NewMessageID(from.Domain())
+		d.MessageID = mailmanager.NewMessageID(from.Domain())
 	}
 
 	var threadID string

@@ -10,7 +10,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/mailmanager/mailmanager"
-	"github.com/mailmanager/mailmanager/internal/mailmime"
 )
 
 // inlineLimit is the largest total of attachments sendMail carries in its
@@ -101,13 +100,13 @@ func (m *Mailbox) messageID(ctx context.Context, msg *mailmanager.Outgoing) (str
 		return trimAngles(msg.MessageID), nil
 	}
 	if msg.From != nil && msg.From.Email != "" {
-		return mailmime.NewMessageID(msg.From.Domain()), nil
+		return mailmanager.NewMessageID(msg.From.Domain()), nil
 	}
 	addr, err := m.mailboxAddress(ctx)
 	if err != nil {
 		return "", err
 	}
-	return mailmime.NewMessageID((mailmanager.Address{Email: addr}).Domain()), nil
+	return mailmanager.NewMessageID((mailmanager.Address{Email: addr}).Domain()), nil
 }
 
 // sendMail sends a new message with its attachments in one JSON call.

@@ -64,15 +64,6 @@ func CheckHeader(name, value string) error {
 // square of its length, and no mail client shows more.
 const MaxHeaderValue = 8 << 10
 
-// NewMessageID returns a new random message ID without angle brackets: 32
-// hex digits, "@" and domain. An empty or unusable domain is replaced by
-// "localhost"; an internationalized one is written in its ASCII form.
-func NewMessageID(domain string) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails: crypto/rand aborts the program instead
-	return hex.EncodeToString(b[:]) + "@" + messageIDDomain(domain)
-}
-
 // Write writes d to w as an RFC 5322 message with CRLF line endings. It
 // validates every header value first and writes nothing when one is
 // invalid; such errors wrap [mailmanager.ErrInvalidHeader]. Attachment

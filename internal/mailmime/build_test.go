@@ -419,7 +419,7 @@ func TestNewMessageID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.domain, func(t *testing.T) {
-			id := NewMessageID(tt.domain)
+			id := mailmanager.NewMessageID(tt.domain)
 			local, domain, ok := strings.Cut(id, "@")
 			require.True(t, ok)
 			assert.Len(t, local, 32)
@@ -427,7 +427,7 @@ func TestNewMessageID(t *testing.T) {
 			assert.True(t, validMessageID(id))
 		})
 	}
-	assert.NotEqual(t, NewMessageID("x"), NewMessageID("x"))
+	assert.NotEqual(t, mailmanager.NewMessageID("x"), mailmanager.NewMessageID("x"))
 }
 
 func TestCheckHeader_RefusesHugeValues(t *testing.T) {

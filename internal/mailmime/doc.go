@@ -39,5 +39,5 @@
 //
 // [ReplySubject], [ForwardSubject], [ReplyRecipients] and [ReplyReferences]
 // hold the rules both providers share for replies and forwards;
-// [NormalizeEmail] is how addresses are compared.
+// [mailmanager.NormalizeEmail] is how addresses are compared.
 package mailmime

@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	"github.com/mailmanager/mailmanager"
-	"golang.org/x/net/idna"
-	"golang.org/x/text/unicode/norm"
 )
 
 // MaxReferences is the most message IDs [ReplyReferences] returns.
@@ -81,7 +79,7 @@ func isCounter(s string) bool {
 // ReplyRecipients computes the To and Cc of a reply to orig sent by the
 // mailbox self. To is orig's Reply-To if it has one, else its From; with
 // all, Cc is orig's To and Cc. Self is never a recipient (addresses compare
-// with [NormalizeEmail]) and no address appears twice. When the original
+// with [mailmanager.NormalizeEmail]) and no address appears twice. When the original
 // came from self, so that nobody is left in To, the reply goes to the
 // original's To instead, as mail clients do. The returned slices are new.
 func ReplyRecipients(orig *mailmanager.Message, self string,
@@ -91,11 +89,11 @@ func ReplyRecipients(orig *mailmanager.Message, self string,
 	}
 	seen := map[string]bool{}
 	if self != "" {
-		seen[NormalizeEmail(self)] = true
+		seen[mailmanager.NormalizeEmail(self)] = true
 	}
 	add := func(dst []mailmanager.Address, list []mailmanager.Address) []mailmanager.Address {
 		for _, a := range list {
-			key := NormalizeEmail(a.Email)
+			key := mailmanager.NormalizeEmail(a.Email)
 			if a.Email == "" || seen[key] {
 				continue
 			}
@@ -154,30 +152,3 @@ func ReplyReferences(orig *mailmanager.Message) []string {
 	return out
 }
 
-// NormalizeEmail returns s in one form for comparisons: trimmed, lower
-// case, in Unicode NFC, with an internationalized domain in its Unicode
-// form, so that "A@Bücher.DE" and "a@xn--bcher-kva.de" compare equal.
-// Input that is not an address with a valid domain is returned trimmed and
-// lower-cased.
-func NormalizeEmail(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
-		return s
-	}
-	domain, err := idna.Lookup.ToUnicode(s[at+1:])
-	if err != nil {
-		return s
-	}
-	return norm.NFC.String(s[:at]) + "@" + norm.NFC.String(strings.ToLower(domain))
-}
-
-// messageIDDomain returns the domain of a new message ID: domain in its
-// ASCII form, or "localhost" when it is empty or not a host name.
-func messageIDDomain(domain string) string {
-	d, err := idna.Lookup.ToASCII(strings.TrimSpace(domain))
-	if err != nil || d == "" || !validMessageID("x@"+d) {
-		return "localhost"
-	}
-	return d
-}
