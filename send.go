@@ -55,7 +55,7 @@ func (m *Manager) Send(ctx context.Context, accountID string, msg *Outgoing) (*S
 	if msg == nil {
 		return nil, errors.New("mailmanager: send: nil message")
 	}
-	mb, err := m.Mailbox(ctx, accountID)
+	mb, s, err := m.open(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +88,6 @@ func (m *Manager) Send(ctx context.Context, accountID string, msg *Outgoing) (*S
 
 	c := *msg
 	if c.MessageID == "" {
-		s, err := m.store.Account(ctx, accountID)
-		if err != nil {
-			return nil, fmt.Errorf("mailmanager: send: %w", err)
-		}
 		c.MessageID = NewMessageID(Address{Email: s.Address}.Domain())
 	}
 	if err := m.putSendRecord(ctx, key, sendRecord{State: sendPending, MessageID: c.MessageID}); err != nil {

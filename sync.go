@@ -51,18 +51,16 @@ const (
 func (m *Manager) Sync(ctx context.Context, accountID string, opts SyncOptions,
 	fn func(context.Context, *Changes) error) (*SyncReport, error) {
 	start := m.now()
-	mb, err := m.Mailbox(ctx, accountID)
-	if err != nil {
-		return nil, err
-	}
 	ctx, release, err := m.holdLease(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	s, err := m.store.Account(ctx, accountID)
+	// The account is read under the lease: its cursor is where the last
+	// holder stopped.
+	mb, s, err := m.open(ctx, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("mailmanager: sync %s: %w", accountID, err)
+		return nil, err
 	}
 	log := m.log.With("account", accountID, "provider", s.Provider)
 	st := parseSyncState(s.Cursor)

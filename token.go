@@ -377,34 +377,41 @@ func (m *Manager) expire(accountID, accessToken string) {
 // Manager keeps one Mailbox per account, so what a provider learns about a
 // mailbox (its address, its folders) is learned once.
 func (m *Manager) Mailbox(ctx context.Context, accountID string) (Mailbox, error) {
+	mb, _, err := m.open(ctx, accountID)
+	return mb, err
+}
+
+// open returns the account's mailbox and the account as stored, read once,
+// for callers that need both.
+func (m *Manager) open(ctx context.Context, accountID string) (Mailbox, *StoredAccount, error) {
 	s, err := m.store.Account(ctx, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("mailmanager: account %s: %w", accountID, err)
+		return nil, nil, fmt.Errorf("mailmanager: account %s: %w", accountID, err)
 	}
 	if s.Status == StatusNeedsReauth {
-		return nil, fmt.Errorf("mailmanager: account %s: %w", accountID, ErrReauthRequired)
+		return nil, nil, fmt.Errorf("mailmanager: account %s: %w", accountID, ErrReauthRequired)
 	}
 	m.mu.Lock()
 	mb, ok := m.mailboxes[accountID]
 	m.mu.Unlock()
 	if ok {
-		return mb, nil
+		return mb, s, nil
 	}
 	p, err := m.provider(s.Provider)
 	if err != nil {
-		return nil, fmt.Errorf("mailmanager: account %s: %w", accountID, err)
+		return nil, nil, fmt.Errorf("mailmanager: account %s: %w", accountID, err)
 	}
 	mb, err = p.Open(ctx, m.Client(accountID))
 	if err != nil {
-		return nil, fmt.Errorf("mailmanager: open mailbox of account %s: %w", accountID, err)
+		return nil, nil, fmt.Errorf("mailmanager: open mailbox of account %s: %w", accountID, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if cached, ok := m.mailboxes[accountID]; ok {
-		return cached, nil
+		return cached, s, nil
 	}
 	m.mailboxes[accountID] = mb
-	return mb, nil
+	return mb, s, nil
 }
 
 // forget drops what the Manager keeps in memory about an account.
