@@ -151,4 +151,3 @@ func ReplyReferences(orig *mailmanager.Message) []string {
 	}
 	return out
 }
-
