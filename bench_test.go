@@ -3,7 +3,6 @@ package mailmanager_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -41,7 +40,6 @@ func BenchmarkManager_RefreshStorm(b *testing.B) {
 
 	clk := newClock()
 	provider := &mailtest.Provider{ProviderName: "gmail", Server: oauth}
-	logs := slog.NewTextHandler(&suiteLog, &slog.HandlerOptions{Level: slog.LevelDebug})
 	mux := http.NewServeMux()
 	app := httptest.NewServer(mux)
 	b.Cleanup(app.Close)
@@ -51,7 +49,7 @@ func BenchmarkManager_RefreshStorm(b *testing.B) {
 		Key:         bytes.Repeat([]byte{8}, 32),
 		BaseURL:     app.URL,
 		CurrentUser: func(*http.Request) (string, error) { return "u1", nil },
-		Logger:      slog.New(logs),
+		Logger:      suiteLog.Logger(),
 		Now:         clk.Now,
 	})
 	require.NoError(b, err)

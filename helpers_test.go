@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,50 +28,24 @@ const (
 	testAddress      = "alice@example.com"
 )
 
-// suiteLog collects every log line the package's tests make, and
-// suiteSecrets every token and secret they saw, so TestMain can prove that
-// no secret reached a log.
+// suiteLog collects every log line the package's tests make, and every
+// token and secret they saw, so TestMain can prove that no secret reached a
+// log.
 var (
-	suiteLog      syncBuffer
-	suiteSecrets  sync.Map
+	suiteLog      mailtest.LogRecorder
 	suiteConnects atomic.Int32
 )
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func noteSecret(s string) {
-	if s != "" {
-		suiteSecrets.Store(s, true)
-	}
-}
+func noteSecret(s string) { suiteLog.Secret(s) }
 
 func TestMain(m *testing.M) {
 	noteSecret(testClientSecret)
 	code := m.Run()
-	logs := suiteLog.String()
-	suiteSecrets.Range(func(k, _ any) bool {
-		if strings.Contains(logs, k.(string)) {
-			fmt.Fprintln(os.Stderr, "a token or secret appears in the log output of the tests")
-			code = 1
-		}
-		return true
-	})
-	if code == 0 && suiteConnects.Load() > 0 && !strings.Contains(logs, "account connected") {
+	if leaked, _ := suiteLog.Leaks(); leaked > 0 {
+		fmt.Fprintln(os.Stderr, "a token or secret appears in the log output of the tests")
+		code = 1
+	}
+	if code == 0 && suiteConnects.Load() > 0 && !strings.Contains(suiteLog.String(), "account connected") {
 		fmt.Fprintln(os.Stderr, "the tests logged nothing; the log check proves nothing")
 		code = 1
 	}
@@ -132,7 +105,7 @@ func newEnv(t *testing.T) *env {
 		Key:         bytes.Repeat([]byte{7}, 32),
 		BaseURL:     e.app.URL,
 		CurrentUser: userFromHeader,
-		Logger:      slog.New(slog.NewTextHandler(&suiteLog, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:      suiteLog.Logger(),
 		Now:         e.clock.Now,
 	}
 	e.m = e.newManager()

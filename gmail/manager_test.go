@@ -55,7 +55,7 @@ func newHost(t *testing.T, pc gmail.Config, tweak func(*mailmanager.Config)) *ho
 		BaseURL:     app.URL,
 		CurrentUser: func(*http.Request) (string, error) { return "u1", nil },
 		Retry:       mailmanager.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond},
-		Logger:      hostLogger(),
+		Logger:      hostLogs.Logger(),
 	}
 	if tweak != nil {
 		tweak(&h.cfg)
@@ -77,8 +77,8 @@ func newHost(t *testing.T, pc gmail.Config, tweak func(*mailmanager.Config)) *ho
 	require.NoError(t, err)
 	require.Len(t, accts, 1)
 	h.id = accts[0].ID
-	t.Cleanup(func() { noteTokens(h.m, h.id) })
-	noteTokens(h.m, h.id)
+	t.Cleanup(func() { hostLogs.Tokens(h.m, h.id) })
+	hostLogs.Tokens(h.m, h.id)
 	return h
 }
 

@@ -116,7 +116,7 @@ func newPushHost(t *testing.T, sc mailmanager.SchedulerConfig, pc gmail.PushConf
 		BaseURL:     h.app.URL,
 		CurrentUser: func(*http.Request) (string, error) { return "u1", nil },
 		Retry:       mailmanager.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond},
-		Logger:      hostLogger(),
+		Logger:      hostLogs.Logger(),
 	}
 	if clock != nil {
 		cfg.Now = clock.Now
@@ -145,8 +145,8 @@ func newPushHost(t *testing.T, sc mailmanager.SchedulerConfig, pc gmail.PushConf
 	require.NoError(t, err)
 	require.Len(t, accts, 1)
 	h.id = accts[0].ID
-	noteTokens(m, h.id)
-	hostSecrets.Store(pushURLToken, true)
+	hostLogs.Tokens(m, h.id)
+	hostLogs.Secret(pushURLToken)
 
 	require.NoError(t, h.fake.SetPush(gmailfake.PushConfig{
 		URL:   h.app.URL + "/mail/push/gmail?token=" + pushURLToken,

@@ -325,7 +325,7 @@ func TestChaosOutlook_SyncConvergesUnderFaultsChangesAndCrashes(t *testing.T) {
 				}
 				return mr.Apply(ctx, c)
 			})
-		noteTokens(m, h.id)
+		managerLogs.Tokens(m, h.id)
 		if rep != nil && rep.Reset {
 			inReset++
 		}

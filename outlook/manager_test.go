@@ -56,7 +56,7 @@ func newHost(t *testing.T, tweak func(*mailmanager.Config)) *host {
 		BaseURL:     app.URL,
 		CurrentUser: func(*http.Request) (string, error) { return "u1", nil },
 		Retry:       mailmanager.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond},
-		Logger:      testLogger(),
+		Logger:      managerLogs.Logger(),
 	}
 	if tweak != nil {
 		tweak(&h.cfg)
@@ -76,8 +76,8 @@ func newHost(t *testing.T, tweak func(*mailmanager.Config)) *host {
 	require.NoError(t, err)
 	require.Len(t, accts, 1)
 	h.id = accts[0].ID
-	noteTokens(h.m, h.id)
-	t.Cleanup(func() { noteTokens(h.m, h.id) })
+	managerLogs.Tokens(h.m, h.id)
+	t.Cleanup(func() { managerLogs.Tokens(h.m, h.id) })
 	return h
 }
 
